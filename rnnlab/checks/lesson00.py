@@ -1,0 +1,34 @@
+"""Checks of lesson 00 (welcome): the warm-up exercise."""
+import numpy as np
+
+from .. import data
+from . import Mistake, as_result_array, call, diagnose, expect_shape, register
+
+
+@register("0.1", "one_hot", "One-hot encoding of a token sequence", data.one_hot)
+def check_one_hot(one_hot):
+    idx = np.array([2, 0, 3, 3, 1])
+    V = 6
+    got = as_result_array(call(one_hot, idx, V), "one_hot([2, 0, 3, 3, 1], 6)")
+    expected = data.one_hot(idx, V)
+    if got.shape == (V, len(idx)):
+        raise Mistake(f"the result has shape {got.shape} = (vocab_size, T): rows should be time steps, "
+                      f"so the shape is (T, vocab_size) = {expected.shape}. Transpose, or build it as (T, V).")
+    expect_shape(got, expected.shape, "one_hot([2, 0, 3, 3, 1], 6)", "(T, vocab_size)")
+    shifted = np.zeros_like(expected)
+    shifted[np.arange(len(idx)), (idx + 1) % V] = 1
+    shifted_back = np.zeros_like(expected)
+    shifted_back[np.arange(len(idx)), (idx - 1) % V] = 1
+    diagnose(got, expected, "one_hot([2, 0, 3, 3, 1], 6)", [
+        (np.zeros_like(expected), "every entry is 0: set out[t, indices[t]] = 1 for each step t."),
+        (shifted, "each 1 sits one column too far right: token k goes in column k (Python counts from 0)."),
+        (shifted_back, "each 1 sits one column too far left: token k goes in column k, not k - 1."),
+        (np.ones_like(expected) - expected, "zeros and ones are the wrong way round."),
+    ])
+    if not np.issubdtype(got.dtype, np.floating):
+        raise Mistake(f"the values are right but the dtype is {got.dtype}: networks multiply one-hot rows "
+                      "with float weights, so return floats (np.zeros(..., dtype=float)).")
+    # a second probe: a token that never appears, and a single step
+    got2 = as_result_array(call(one_hot, np.array([4]), 7), "one_hot([4], 7)")
+    expect_shape(got2, (1, 7), "one_hot([4], 7)", "(T, vocab_size)")
+    diagnose(got2, data.one_hot(np.array([4]), 7), "one_hot([4], 7)")

@@ -1,0 +1,33 @@
+"""Checks of lesson 01 (sequences)."""
+import numpy as np
+
+from .. import data
+from . import Mistake, as_result_array, call, diagnose, expect_shape, register
+
+
+@register("1.1", "sliding_windows", "Windows and next-value targets", data.sliding_windows)
+def check_sliding_windows(sliding_windows):
+    seq = np.array([10., 11., 12., 13., 14., 15.])
+    k = 3
+    out = call(sliding_windows, seq, k)
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise Mistake("return a pair (X, y): the windows and the value that follows each window.")
+    X = as_result_array(out[0], "X")
+    y = as_result_array(out[1], "y")
+    eX, ey = data.sliding_windows(seq, k)
+    if X.shape == (len(seq) - k + 1, k):
+        raise Mistake(f"X has {X.shape[0]} windows, one too many: the last window {seq[-k:].tolist()} has no "
+                      f"next value to predict, so there are T - k = {len(seq) - k} windows.")
+    if X.shape == (len(seq) - k - 1, k):
+        raise Mistake(f"X has {X.shape[0]} windows, one too few: range(T - k) gives T - k = {len(seq) - k} "
+                      "windows (check for an extra -1).")
+    expect_shape(X, eX.shape, "X", "(T - k, k)")
+    diagnose(X, eX, "X", [(eX[:, ::-1], "each window is reversed: keep the time order seq[i : i + k].")])
+    expect_shape(y, ey.shape, "y", "(T - k,)")
+    diagnose(y, ey, "y", [
+        (eX[:, -1], "y[i] is the last value INSIDE window i; the target is the value right after it: seq[i + k]."),
+        (np.append(ey[1:], np.nan), "y is shifted one step too far: the target of window i is seq[i + k]."),
+    ])
+    X2, y2 = call(sliding_windows, np.arange(7.0), 1)
+    diagnose(as_result_array(X2, "X"), np.arange(6.0)[:, None], "X for k = 1",
+             [(np.arange(6.0), "with k = 1, X should still be 2-D: shape (T - 1, 1).")])

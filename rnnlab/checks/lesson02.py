@@ -1,0 +1,123 @@
+"""Checks of lesson 02 (hidden state): rnn_step_forward and rnn_forward."""
+import numpy as np
+
+from .. import reference as ref
+from . import (Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, register, rng,
+               session_result)
+
+
+def _sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def _unpack(out, func, first):
+    """The exercises return (value, cache) like the reference; accept that and name other shapes."""
+    if isinstance(out, np.ndarray):
+        raise Mistake(f"{func} returned only an array; return the pair ({first}, cache).")
+    if not isinstance(out, tuple) or len(out) != 2:
+        size = f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""
+        raise Mistake(f"{func} should return the pair ({first}, cache), got a {type(out).__name__}{size}.")
+    return out[0]
+
+
+def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0):
+    r = rng(seed)
+    x = r.standard_normal((N, D)).astype(dtype)
+    h = r.standard_normal((N, H)).astype(dtype)
+    Wx = (0.5 * r.standard_normal((D, H))).astype(dtype)
+    Wh = (0.5 * r.standard_normal((H, H))).astype(dtype)
+    b = r.standard_normal(H).astype(dtype)
+    return x, h, Wx, Wh, b
+
+
+@register("2.1", "rnn_step_forward", "One step of the recurrence", ref.rnn_step_forward)
+def check_rnn_step_forward(rnn_step_forward):
+    # D == H on purpose: swapped or transposed weights still run, so we can recognise them.
+    x, h, Wx, Wh, b = step_probe()
+    what = "h_next"
+    h_next = as_result_array(_unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", "h_next"), what)
+    expected, _ = ref.rnn_step_forward(x, h, Wx, Wh, b)
+    a = x @ Wx + h @ Wh + b
+    expect_shape(h_next, expected.shape, what, "(N, H)")
+    diagnose(h_next, expected, what, [
+        (np.tanh(x @ Wx + h @ Wh), "h_next is off by exactly the bias: did you add b inside the tanh?"),
+        (np.tanh(x @ Wx + h @ Wh) + b, "b is added after the tanh: it belongs inside, tanh(x @ Wx + h_prev @ Wh + b)."),
+        (a, "h_next is the pre-activation: apply np.tanh to x @ Wx + h_prev @ Wh + b."),
+        (_sigmoid(a), "you used the sigmoid; this cell uses tanh (np.tanh)."),
+        (np.maximum(a, 0), "you used ReLU; this cell uses tanh (np.tanh)."),
+        (np.tanh(x @ Wh + h @ Wx + b), "Wx and Wh are swapped: the input x goes with Wx (D, H), the state h_prev with Wh (H, H)."),
+        (np.tanh(x @ Wx.T + h @ Wh.T + b), "the weights are transposed: use x @ Wx and h_prev @ Wh, not Wx.T / Wh.T (Keras layout: (in, out))."),
+        (np.tanh(x @ Wx + h @ Wh.T + b), "Wh is transposed: use h_prev @ Wh."),
+        (np.tanh(x @ Wx + b), "h_prev is missing: without h_prev @ Wh the cell has no memory."),
+        (np.tanh(h @ Wh + b), "the input term x @ Wx is missing."),
+        (h, "you returned h_prev unchanged: compute the new state and return it."),
+        (np.tanh(x * Wx.diagonal() + h * Wh.diagonal() + b), "use matrix products (@), not element-wise *."),
+    ])
+    # D != H: wrong axes show up as shape errors; the answer must follow the batch size.
+    x, h, Wx, Wh, b = step_probe(N=2, D=3, H=5, seed=1)
+    h_next = as_result_array(_unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", "h_next"), what)
+    expected, _ = ref.rnn_step_forward(x, h, Wx, Wh, b)
+    expect_shape(h_next, expected.shape, what + " (N=2, D=3, H=5)", "(N, H)")
+    diagnose(h_next, expected, what + " (N=2, D=3, H=5)")
+    # float32 in, float32 out
+    x, h, Wx, Wh, b = step_probe(dtype=np.float32, seed=2)
+    h_next = as_result_array(_unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", "h_next"), what)
+    expect_dtype(h_next, np.float32, what)
+
+
+def seq_probe(N=3, T=3, D=4, H=4, seed=0, dtype=np.float64):
+    r = rng(seed)
+    x = r.standard_normal((N, T, D)).astype(dtype)
+    h0 = r.standard_normal((N, H)).astype(dtype)
+    Wx = (0.5 * r.standard_normal((D, H))).astype(dtype)
+    Wh = (0.5 * r.standard_normal((H, H))).astype(dtype)
+    b = r.standard_normal(H).astype(dtype)
+    return x, h0, Wx, Wh, b
+
+
+def _step_hint():
+    res = session_result("2.1")
+    if res is not None and not res.passed:
+        return " (Exercise 2.1 rnn_step_forward has not passed yet; if rnn_forward calls it, fix that first.)"
+    return ""
+
+
+@register("2.2", "rnn_forward", "The recurrence over a whole sequence", ref.rnn_forward)
+def check_rnn_forward(rnn_forward):
+    # N == T so that swapping the batch and time axes still runs and can be recognised.
+    x, h0, Wx, Wh, b = seq_probe()
+    what = "h"
+    h = as_result_array(_unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", "h"), what)
+    expected, _ = ref.rnn_forward(x, h0, Wx, Wh, b)
+    N, T, H = expected.shape
+    if h.shape == (N, H):
+        raise Mistake(f"h has shape {h.shape} = (N, H): that is only the last state. Return every state, "
+                      f"stacked as (N, T, H) = {expected.shape}.")
+    expect_shape(h, expected.shape, what, "(N, T, H)")
+    xs = np.swapaxes(x, 0, 1)
+    swapped, _ = ref.rnn_forward(xs, h0, Wx, Wh, b)
+    stale = np.tanh(x @ Wx + (h0 @ Wh)[:, None, :] + b)
+    shifted = np.concatenate([h0[:, None], expected[:, :-1]], axis=1)
+    diagnose(h, expected, what, [
+        (np.swapaxes(expected, 0, 1), "h is time-major (T, N, H); the course is batch-major: store step t in h[:, t]."),
+        (swapped, "you indexed the time step as x[t]; x is (N, T, D), so step t is x[:, t]."),
+        (np.swapaxes(swapped, 0, 1), "you indexed the time step as x[t] (and stored h[t]); x is (N, T, D): use x[:, t] and h[:, t]."),
+        (stale, "every step starts from h0: update the running state (h_prev = h_next) inside the loop."),
+        (shifted, "h[:, t] holds the state BEFORE step t: store the new state h_next, not h_prev."),
+        (np.repeat(expected[:, -1:], T, axis=1), "every h[:, t] equals the last state: store a new array at each step "
+                                                "(h[:, t] = h_next), not a reference you later overwrite."),
+        (np.zeros_like(expected), "h is all zeros: fill h[:, t] with each step's new state."),
+    ])
+    diag = _step_hint()
+    # D != H and N != T
+    x, h0, Wx, Wh, b = seq_probe(N=2, T=5, D=3, H=4, seed=1)
+    h = as_result_array(_unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", "h"), what)
+    expected, _ = ref.rnn_forward(x, h0, Wx, Wh, b)
+    expect_shape(h, expected.shape, what + " (N=2, T=5, D=3, H=4)", "(N, T, H)")
+    try:
+        diagnose(h, expected, what + " (N=2, T=5, D=3, H=4)")
+    except Mistake as m:
+        raise Mistake(str(m) + diag) from None
+    x, h0, Wx, Wh, b = seq_probe(dtype=np.float32, seed=2)
+    h = as_result_array(_unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", "h"), what)
+    expect_dtype(h, np.float32, what)

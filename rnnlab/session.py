@@ -1,0 +1,80 @@
+"""The set-up call at the top of every notebook: seeds, quiet TensorFlow, plot style."""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+QUIET_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",      # no C++ INFO/WARNING/ERROR lines
+    "TF_ENABLE_ONEDNN_OPTS": "0",     # no oneDNN banner, bit-reproducible CPU kernels
+    "KERAS_BACKEND": "tensorflow",
+    "PYTHONHASHSEED": "0",
+}
+
+
+def quiet_environment() -> None:
+    """Set the variables TensorFlow reads at import time. Must run before `import tensorflow`."""
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def course_root() -> Path:
+    """The folder that holds lessons/, solutions/ and quizzes/ (override with RNNLAB_ROOT)."""
+    env = os.environ.get("RNNLAB_ROOT")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent
+
+
+def import_keras(seed: int | None = 0):
+    """Import Keras quietly (TensorFlow backend) and seed it; returns the keras module."""
+    quiet_environment()
+    if "tensorflow" not in sys.modules and os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "3":
+        warnings.warn("TensorFlow may print log lines: set TF_CPP_MIN_LOG_LEVEL=3 before importing it")
+    import keras  # noqa: F401  (imports TensorFlow: 4-7 s the first time)
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    try:
+        import absl.logging
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except ImportError:  # pragma: no cover
+        pass
+    warnings.filterwarnings("ignore", module="keras")
+    warnings.filterwarnings("ignore", module="tensorflow")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    return keras
+
+
+def setup(seed: int = 0, keras: bool = False, quiet: bool = False):
+    """Make a notebook deterministic and quiet.
+
+    Seeds Python's `random` and numpy's global generator, sets TensorFlow's logging
+    variables before it is imported, and applies the course's plot style. With
+    `keras=True` it also imports Keras (TensorFlow backend) and seeds it; the module is
+    returned so you can write `keras = rnnlab.setup(keras=True)`.
+    """
+    quiet_environment()
+    random.seed(seed)
+    np.random.seed(seed)
+    np.set_printoptions(precision=4, suppress=True)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    if "matplotlib" in sys.modules or not quiet:
+        from . import plots
+        plots.apply_style()
+    module = None
+    if keras or "keras" in sys.modules:
+        module = import_keras(seed)
+    if not quiet:
+        import platform
+        parts = [f"seed {seed}", f"numpy {np.__version__}"]
+        if module is not None:
+            parts.append(f"keras {module.__version__}")
+        print(f"rnnlab ready: {', '.join(parts)}, Python {platform.python_version()}")
+    return module

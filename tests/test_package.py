@@ -1,0 +1,45 @@
+"""import rnnlab is light; the CLI answers; doctor reports."""
+import os
+import subprocess
+import sys
+
+
+def run(code):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+
+def test_import_rnnlab_does_not_import_tensorflow_and_is_fast():
+    out = run("import time, sys; t = time.perf_counter(); import rnnlab, rnnlab.checks, rnnlab.reference, "
+              "rnnlab.quiz, rnnlab.progress, rnnlab.explorers, rnnlab.gradcheck, rnnlab.data; "
+              "print(time.perf_counter() - t, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
+    seconds, tf, keras = out.split()
+    assert tf == "False" and keras == "False"
+    assert float(seconds) < 0.5, seconds
+
+
+def test_setup_is_deterministic_and_quiet():
+    code = ("import rnnlab, numpy as np, random; rnnlab.setup(seed=3, quiet=True); a = np.random.rand(); "
+            "b = random.random(); rnnlab.setup(seed=3, quiet=True); print(a == np.random.rand(), b == random.random())")
+    assert run(code).split() == ["True", "True"]
+
+
+def test_setup_with_keras_prints_nothing_on_stderr():
+    p = subprocess.run([sys.executable, "-c", "import rnnlab; k = rnnlab.setup(keras=True); "
+                        "import keras; m = keras.Sequential([keras.Input((5, 2)), keras.layers.SimpleRNN(3)]); "
+                        "m(__import__('numpy').zeros((1, 5, 2)))"],
+                       capture_output=True, text=True, env={k: v for k, v in os.environ.items()
+                                                            if not k.startswith("TF_")})
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.strip() == ""
+    assert p.stdout.startswith("rnnlab ready: seed 0")
+
+
+def test_cli_usage_error_exits_2():
+    p = subprocess.run([sys.executable, "-m", "rnnlab", "frobnicate"], capture_output=True, text=True)
+    assert p.returncode == 2
+
+
+def test_doctor_reports_without_tensorflow_probe():
+    p = subprocess.run([sys.executable, "-m", "rnnlab", "doctor", "--no-tensorflow"], capture_output=True, text=True)
+    assert "ipywidgets front end" in p.stdout and "progress store writable" in p.stdout
+    assert p.returncode == 0, p.stdout
