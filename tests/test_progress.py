@@ -56,7 +56,7 @@ def test_summary_and_table_cover_every_lesson(private_progress):
 
 def test_progress_command_prints_table_and_json(private_progress):
     import subprocess, sys
-    progress.record_quiz("00", "checks", True)
+    progress.record_quiz("00", "check-line", True)
     out = subprocess.run([sys.executable, "-m", "rnnlab", "progress", "--json"], capture_output=True, text=True,
                          env={**os.environ, "RNNLAB_PROGRESS": str(private_progress)}, check=True).stdout
     data = json.loads(out)
