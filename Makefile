@@ -24,7 +24,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOTFLAG) lessons/00_welcome.ipynb
+	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOTFLAG) --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/lessons/00_welcome.ipynb
 
 test: $(STAMP) test-unit check-build test-notebooks test-browser
 
