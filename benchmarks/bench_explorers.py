@@ -1,0 +1,114 @@
+"""Explorer update time: the compute core each slider move runs (median), and the whole redraw.
+
+Goal: the compute core of every explorer answers in at most 50 ms. The full redraw (core plus
+drawing the matplotlib figure and encoding it as PNG, what the learner waits for in the
+browser) is reported for information.
+
+    .venv/bin/python benchmarks/bench_explorers.py [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+GOAL_MS = 50.0
+
+
+def median_ms(fn, repeats: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * statistics.median(times)
+
+
+def redraw_ms(draw, repeats: int = 7) -> float:
+    """Median time of draw(fig) plus rendering the figure to PNG (as the inline backend does)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def once():
+        fig = plt.figure(figsize=(9, 4))
+        draw(fig)
+        fig.savefig(io.BytesIO(), format="png")
+        plt.close(fig)
+    return median_ms(once, repeats, warmup=1)
+
+
+# --------------------------------------------------------------------------------------
+# One entry per explorer: lesson, the explorer's name, its compute core, its redraw
+# --------------------------------------------------------------------------------------
+
+def lesson02():
+    from rnnlab import explorers
+    x = explorers.pulse_input(20)
+    rows = []
+    for activation in ("tanh", "sigmoid", "relu"):
+        core = lambda a=activation: explorers.stepping_states(x, 1.0, 0.9, activation=a)
+        rows.append({"lesson": "02", "explorer": "show_stepping", "core": f"stepping_states ({activation})",
+                     "core_ms": median_ms(core, 200)})
+    states = explorers.stepping_states(x, 1.0, 0.9)
+    rows[0]["redraw_ms"] = redraw_ms(lambda fig: explorers.draw_stepping(fig, x, states, 3))
+    return rows
+
+
+def lesson04():
+    """Lesson 04's gradient-norm explorer, once rnnlab.explorers has it."""
+    from rnnlab import explorers
+    lesson_exists = any((ROOT / "lessons").glob("04_*.ipynb"))
+    core_name = next((n for n in CORES_04 if hasattr(explorers, n)), None)
+    if core_name is None:
+        status = ("lesson 04 exists but its explorer core is not registered in benchmarks/bench_explorers.py"
+                  if lesson_exists else "not implemented yet")
+        return [{"lesson": "04", "explorer": "gradient norm", "core": "-", "status": status}]
+    return BENCH_04[core_name](getattr(explorers, core_name))
+
+
+CORES_04: tuple[str, ...] = ()      # filled in when lesson 04's explorer exists
+BENCH_04: dict = {}
+
+EXPLORERS = [lesson02, lesson04]
+
+
+def run() -> list[dict]:
+    rows = []
+    for bench in EXPLORERS:
+        for row in bench():
+            if "core_ms" in row:
+                row["goal_ms"] = GOAL_MS
+                row["status"] = "ok" if row["core_ms"] <= GOAL_MS else "slower than goal"
+            rows.append(row)
+    return rows
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--json", help="write the rows to this file")
+    args = p.parse_args(argv)
+    rows = run()
+    for row in rows:
+        if "core_ms" in row:
+            extra = f", full redraw with figure {row['redraw_ms']:.0f} ms" if "redraw_ms" in row else ""
+            print(f"lesson {row['lesson']} {row['explorer']}: {row['core']} {row['core_ms']:.2f} ms "
+                  f"(goal <= {GOAL_MS:.0f}){extra}")
+        else:
+            print(f"lesson {row['lesson']} {row['explorer']}: {row['status']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

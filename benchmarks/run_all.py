@@ -1,0 +1,228 @@
+"""Run every benchmark and print the figures the README quotes.
+
+    make bench                                  # = .venv/bin/python benchmarks/run_all.py
+    .venv/bin/python benchmarks/run_all.py --skip notebooks      # the quick ones only
+    .venv/bin/python benchmarks/run_all.py --readme              # also rewrite README's "## Figures"
+
+Each benchmark runs in its own process (so TensorFlow, BLAS threads and imports do not
+leak between them): `import rnnlab` (fresh processes), explorer compute cores, numpy
+reference vs Keras (with the default BLAS threads, then with one BLAS thread), and the
+execution time of every solution notebook. The results go to benchmarks/out/figures.json
+and benchmarks/out/figures.md (gitignored). The machine, the load average before and after,
+and the command are recorded with them: timings on a busy machine are pessimistic.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+BENCHES = ("import", "explorers", "reference", "notebooks")
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem_gb = round(kb / 1024 ** 2, 1)
+    except (OSError, AttributeError):
+        pass
+    from importlib import metadata
+    versions = {}
+    for mod, dists in (("numpy", ["numpy"]), ("tensorflow", ["tensorflow-cpu", "tensorflow"]), ("keras", ["keras"])):
+        versions[mod] = "?"
+        for dist in dists:
+            try:
+                versions[mod] = metadata.version(dist)
+                break
+            except metadata.PackageNotFoundError:
+                continue
+    blas = "?"
+    try:
+        import numpy as np
+        cfg = np.show_config(mode="dicts")
+        b = cfg["Build Dependencies"]["blas"]
+        blas = f"{b.get('name', '?')} {b.get('version', '')}".strip()
+    except Exception:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": mem_gb, "os": platform.platform(terse=True),
+            "python": platform.python_version(), "blas": blas, **versions}
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def run_bench(name: str, args: list[str], env_extra: dict | None = None, timeout: int = 3600):
+    """Run benchmarks/bench_<name>.py in its own process; its output streams through; returns its JSON."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.json"
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", **(env_extra or {}))
+        env.pop("RNNLAB_STRICT", None)
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, str(HERE / f"bench_{name}.py"), "--json", str(out), *args],
+                              env=env, cwd=ROOT, timeout=timeout)
+        took = time.perf_counter() - t0
+        if proc.returncode or not out.exists():
+            return {"error": f"bench_{name}.py exited with status {proc.returncode}"}, took
+        return json.loads(out.read_text()), took
+
+
+def fmt_reference(rows: list[dict], rows_1t: list[dict] | None) -> list[str]:
+    one = {r["cell"]: r for r in (rows_1t or []) if isinstance(r, dict)}
+    lines = ["| cell (N=64, T=100, D=32, H=128, float32) | numpy fwd+bwd | Keras tf.function | ratio (goal <= 0.8) "
+             "| numpy, 1 BLAS thread | ratio | same results |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "ratio" not in r:
+            lines.append(f"| {r['cell']} | {r['status']} | | | | | |")
+            continue
+        o = one.get(r["cell"], {})
+        o_ms = f"{o['numpy_ms']:.1f} ms" if "numpy_ms" in o else "-"
+        o_ratio = f"{o['ratio']:.2f}" if "ratio" in o else "-"
+        lines.append(f"| {r['cell']} | {r['numpy_ms']:.1f} ms | {r['keras_ms']:.1f} ms | **{r['ratio']:.2f}** "
+                     f"| {o_ms} | {o_ratio} | {'yes' if r['agree'] else 'NO'} |")
+    return lines
+
+
+def report(res: dict) -> str:
+    m = res["machine"]
+    L = []
+    L.append(f"Measured {res['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}; "
+             f"Python {m['python']}, numpy {m['numpy']} ({m['blas']}), TensorFlow {m['tensorflow']}, "
+             f"Keras {m['keras']}. Load average before / after: {res['load_before']} / {res['load_after']} "
+             f"(1, 5, 15 min; above {m['cores']} means other work shared the cores and the timings are "
+             f"pessimistic). Command: `{res['command']}`.")
+    L.append("")
+    L.append("| figure | measured | goal |")
+    L.append("|---|---|---|")
+    nbs = res.get("notebooks")
+    if isinstance(nbs, dict) and nbs.get("notebooks"):
+        w = nbs["worst"]
+        L.append(f"| all {len(nbs['notebooks'])} solution notebooks, executed one after the other (kernel start "
+                 f"included) | {nbs['total_s']:.0f} s | <= {nbs['goal_total_s']:.0f} s |")
+        L.append(f"| slowest notebook ({w['notebook']}) | {w['seconds']:.1f} s | <= {nbs['goal_each_s']:.0f} s |")
+    ref = res.get("reference")
+    if isinstance(ref, list):
+        for r in ref:
+            if "ratio" in r:
+                L.append(f"| {r['cell']} numpy forward+backward / Keras tf.function | {r['ratio']:.2f} "
+                         f"({r['numpy_ms']:.1f} / {r['keras_ms']:.1f} ms) | <= 0.8 |")
+            else:
+                L.append(f"| {r['cell']} numpy forward+backward / Keras tf.function | {r['status']} | <= 0.8 |")
+    exp = res.get("explorers")
+    if isinstance(exp, list):
+        for r in exp:
+            if "core_ms" in r:
+                L.append(f"| lesson {r['lesson']} explorer core, {r['core']} (median) | {r['core_ms']:.2f} ms "
+                         f"| <= {r['goal_ms']:.0f} ms |")
+            else:
+                L.append(f"| lesson {r['lesson']} explorer core | {r['status']} | <= 50 ms |")
+        for r in exp:
+            if "redraw_ms" in r:
+                L.append(f"| lesson {r['lesson']} explorer full redraw (core + figure to PNG, median) "
+                         f"| {r['redraw_ms']:.0f} ms | (information) |")
+    imp = res.get("import")
+    if isinstance(imp, dict) and "median_s" in imp:
+        L.append(f"| `import rnnlab`, fresh process (median of {imp['runs']}) | {imp['median_s']:.2f} s"
+                 f"{' (imports TensorFlow!)' if imp['imports_tensorflow'] else ''} | <= {imp['goal_s']} s |")
+    if isinstance(ref, list) and any("ratio" in r for r in ref):
+        L.append("")
+        L.append("numpy reference against Keras in detail (interleaved runs, medians):")
+        L.append("")
+        L.extend(fmt_reference(ref, res.get("reference_1thread")))
+    if isinstance(nbs, dict) and nbs.get("notebooks"):
+        L.append("")
+        L.append("Every solution notebook (`RNNLAB_STRICT=1`, executed copies):")
+        L.append("")
+        L.append("| notebook | seconds | status |")
+        L.append("|---|---|---|")
+        for r in nbs["notebooks"]:
+            L.append(f"| {r['notebook']} | {r['seconds']:.1f} | {r['status']} |")
+    missing = [k for k in BENCHES if isinstance(res.get(k), dict) and "error" in res[k]]
+    if missing:
+        L.append("")
+        L.append("Failed benchmarks: " + ", ".join(f"{k} ({res[k]['error']})" for k in missing))
+    return "\n".join(L) + "\n"
+
+
+def update_readme(text: str) -> None:
+    """Replace the body of README's "## Figures" section (and nothing else)."""
+    path = ROOT / "README.md"
+    readme = path.read_text(encoding="utf-8")
+    m = re.search(r"^## Figures[^\n]*\n", readme, flags=re.M)
+    if not m:
+        raise SystemExit("README.md has no '## Figures' section to update")
+    nxt = re.search(r"^## ", readme[m.end():], flags=re.M)
+    end = m.end() + nxt.start() if nxt else len(readme)
+    body = "\n" + text.rstrip("\n") + "\n\n"
+    path.write_text(readme[:m.end()] + body + readme[end:].lstrip("\n") if nxt else readme[:m.end()] + body,
+                    encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description="Run every rnnlab benchmark and print the figures.")
+    p.add_argument("--skip", nargs="*", default=[], choices=BENCHES, help="benchmarks to leave out")
+    p.add_argument("--repeats", type=int, default=30, help="repeats of the reference benchmark")
+    p.add_argument("--readme", action="store_true", help="rewrite README.md's '## Figures' section")
+    args = p.parse_args(argv)
+
+    command = "make bench" if not (argv or sys.argv[1:]) else "python benchmarks/run_all.py " + " ".join(
+        argv if argv is not None else sys.argv[1:])
+    res = {"date": dt.date.today().isoformat(), "command": command, "machine": machine(), "load_before": loadavg()}
+    m = res["machine"]
+    print(f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']} ({m['blas']}), "
+          f"TensorFlow {m['tensorflow']}, Keras {m['keras']}; load average {res['load_before']}")
+    steps = [
+        ("import", "import", []),
+        ("explorers", "explorers", []),
+        ("reference", "reference", ["--repeats", str(args.repeats)]),
+        ("notebooks", "notebooks", []),
+    ]
+    for key, bench, extra in steps:
+        if key in args.skip:
+            continue
+        print(f"\n== {key} ==", flush=True)
+        res[key], took = run_bench(bench, extra)
+        if key == "reference":
+            print("-- the same with one BLAS thread (OPENBLAS_NUM_THREADS=1) --", flush=True)
+            res["reference_1thread"], _ = run_bench(bench, extra, {"OPENBLAS_NUM_THREADS": "1"})
+    res["load_after"] = loadavg()
+
+    text = report(res)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "figures.json").write_text(json.dumps(res, indent=1))
+    (OUT / "figures.md").write_text(text)
+    print("\n== figures ==\n")
+    print(text)
+    print(f"(written to {OUT.relative_to(ROOT)}/figures.md and figures.json)")
+    if args.readme:
+        update_readme(text)
+        print("README.md '## Figures' updated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
