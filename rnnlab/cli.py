@@ -90,7 +90,11 @@ def main(argv=None) -> int:
     p.add_argument("submissions", nargs="+")
     p.add_argument("--out", required=True)
     p.add_argument("--jobs", type=int, default=1)
-    p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--timeout", type=float, default=120,
+                   help="seconds per exercise (its cell, check and hidden tests); per cell with --execute")
+    p.add_argument("--memory", type=int, default=4096, help="memory limit per submission in MB (default 4096)")
+    p.add_argument("--execute", action="store_true",
+                   help="also run each whole notebook (nbclient) and report in the feedback whether it runs")
     p.set_defaults(func=_grade)
     args = parser.parse_args(argv)
     return args.func(args)
