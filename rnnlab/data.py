@@ -84,3 +84,30 @@ def arithmetic_sequences(n: int, length: int, start_range=(0, 10), step_range=(1
     idx = np.arange(length + 1)
     seqs = (a[:, None] + d[:, None] * idx).astype(np.float64)
     return seqs[:, :length], seqs[:, length]
+
+
+def adding_problem(n: int, T: int, seed: int = 0):
+    """The adding problem (Hochreiter and Schmidhuber 1997).
+
+    Each sequence has T steps of two features: a random value in [0, 1) and a marker that
+    is 1 at exactly two steps (one in the first half, one in the second half) and 0 elsewhere.
+    The target is the sum of the two marked values. Predicting the mean (1.0) gives a mean
+    squared error of 1/6 (about 0.167): the chance level.
+    Returns x: (n, T, 2) float32 [values, markers] and y: (n,) float32.
+    """
+    if T < 2:
+        raise ValueError(f"adding_problem: need T >= 2 steps to place two markers, got T = {T}")
+    if n < 1:
+        raise ValueError(f"adding_problem: need n >= 1 sequences, got n = {n}")
+    r = np.random.default_rng(seed)
+    values = r.random((n, T))
+    half = T // 2
+    first = r.integers(0, half, size=n)
+    second = r.integers(half, T, size=n)
+    markers = np.zeros((n, T))
+    rows = np.arange(n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    x = np.stack([values, markers], axis=-1).astype(np.float32)
+    y = (values[rows, first] + values[rows, second]).astype(np.float32)
+    return x, y
