@@ -60,7 +60,7 @@ def unrolled_rnn(T: int = 4, ax=None):
         _arrow(ax, (x0, 1.54), (x0, 2.27))
         prev = (-0.4, 1.25) if t == 0 else (1.9 * (t - 1) + 1.06, 1.25)
         _arrow(ax, prev, (x0 - 0.46, 1.25), "$W_h$")
-    ax.set_title("An RNN unrolled through time: the same $W_x$, $W_h$, $b$ at every step", fontsize=10)
+    ax.set_title("An RNN unrolled through time: the same $W_x$, $W_h$ (and bias $b$) at every step", fontsize=10)
     return ax
 
 
@@ -71,7 +71,7 @@ def processing_loop(ax=None):
         _, ax = plt.subplots(figsize=(6.8, 3.6))
     ax.set_axis_off()
     ax.set_xlim(0, 10)
-    ax.set_ylim(0, 6)
+    ax.set_ylim(0.8, 5.8)
     _box(ax, (1.3, 5.2), "start:\n$h \\leftarrow h_0$", color="#f1f5f9", w=1.8, h=0.8)
     _box(ax, (4.6, 5.2), "is there a\nnext input $x_t$?", color="#fef3c7", w=2.2, h=0.9)
     _box(ax, (4.6, 3.2), "$h \\leftarrow \\tanh(x_t W_x + h W_h + b)$", color="#dbeafe", w=3.6, h=0.7)
@@ -125,4 +125,62 @@ def learning_curves(histories: dict, key: str = "loss", ax=None, logy: bool = Fa
     if logy:
         ax.set_yscale("log")
     ax.legend()
+    return ax
+
+
+def backprop_through_time(T: int = 4, ax=None):
+    """The unrolled network with the gradients of backpropagation through time drawn in red:
+    each h_t gets dh[:, t] from its own loss and dh_prev from step t+1; dWh collects from every step."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.9 * (T + 1.2), 3.6))
+    ax.set_axis_off()
+    ax.set_xlim(-1.3, 1.9 * T)
+    ax.set_ylim(-0.5, 3.5)
+    red = "#dc2626"
+    _box(ax, (-0.7, 1.25), "h0", color="#f1f5f9", w=0.6)
+    for t in range(T):
+        x0 = 1.9 * t + 0.6
+        _box(ax, (x0, 1.25), "tanh\ncell", color="#dbeafe")
+        _box(ax, (x0, 0.0), f"x[:, {t}]", color="#fef3c7", w=0.8, h=0.45, fontsize=9)
+        _box(ax, (x0, 2.5), f"h[:, {t}]", color="#dcfce7", w=0.8, h=0.45, fontsize=9)
+        _arrow(ax, (x0, 0.25), (x0, 0.96))
+        _arrow(ax, (x0 - 0.12, 1.54), (x0 - 0.12, 2.27))
+        _arrow(ax, (x0 + 0.12, 2.27), (x0 + 0.12, 1.54), color=red)
+        ax.text(x0 + 0.2, 3.05, f"dh[:, {t}]", ha="center", fontsize=9, color=red)
+        _arrow(ax, (x0 + 0.2, 2.95), (x0 + 0.2, 2.74), color=red)
+        prev = (-0.4, 1.25) if t == 0 else (1.9 * (t - 1) + 1.06, 1.25)
+        _arrow(ax, (prev[0], 1.32), (x0 - 0.46, 1.32))
+        _arrow(ax, (x0 - 0.46, 1.12), (prev[0], 1.12), color=red)
+        ax.text((prev[0] + x0 - 0.46) / 2, 0.95, "dh_prev", ha="center", va="top", fontsize=8, color=red)
+    ax.set_title("Backpropagation through time: the gradient on h[:, t] is its own dh[:, t] plus the dh_prev "
+                 "coming back from step t+1", fontsize=10)
+    return ax
+
+
+def truncated_bptt(T: int = 12, k: int = 4, ax=None):
+    """A long sequence cut into chunks of k steps: the state flows forward across chunk borders
+    (black), the gradient flows back only inside a chunk (red)."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 2.4))
+    ax.set_axis_off()
+    ax.set_xlim(-0.8, T)
+    ax.set_ylim(-0.9, 1.3)
+    red = "#dc2626"
+    for t in range(T):
+        chunk = t // k
+        _box(ax, (t, 0.2), f"{t + 1}", color=["#dbeafe", "#fef3c7"][chunk % 2], w=0.55, h=0.45, fontsize=8)
+        if t:
+            _arrow(ax, (t - 0.72, 0.3), (t - 0.28, 0.3))
+            if t % k:
+                _arrow(ax, (t - 0.28, 0.1), (t - 0.72, 0.1), color=red)
+    for c in range(1, (T - 1) // k + 1):
+        ax.plot([c * k - 0.5] * 2, [-0.2, 1.05], color="#64748b", ls="--", lw=1)
+    for c in range((T + k - 1) // k):
+        ax.text(c * k + (min(k, T - c * k) - 1) / 2, 0.85, f"chunk {c + 1}: forward, then backward",
+                ha="center", fontsize=8)
+    ax.text(-0.7, -0.55, "black: the state is carried across chunk borders;  red: the gradient stops at "
+                         "the border (dh0 of a chunk is dropped)", fontsize=8, color="#334155")
+    ax.set_title(f"Truncated BPTT: update the weights after every {k} steps", fontsize=10)
     return ax

@@ -143,14 +143,17 @@ def summary(data: dict | None = None) -> list[dict]:
 
 
 def table(rows: list[dict]) -> str:
-    head = f"{'lesson':<28} {'exercises':>9} {'quiz':>7}"
+    def name(r):
+        text = f"{r['lesson']} {r['title']}"
+        return text if len(text) <= 34 else text[:33] + "\u2026"
+    head = f"{'lesson':<34} {'exercises':>9} {'quiz':>7}"
     lines = [head, "-" * len(head)]
     for r in rows:
         ex = f"{r['exercises_passed']}/{r['exercises_total']}" if r["exercises_total"] else "-"
         qz = f"{r['quiz_correct']}/{r['quiz_total']}" if r["quiz_total"] else "-"
-        lines.append(f"{r['lesson'] + ' ' + r['title']:<28.28} {ex:>9} {qz:>7}")
+        lines.append(f"{name(r):<34} {ex:>9} {qz:>7}")
     tot_e = sum(r["exercises_passed"] for r in rows), sum(r["exercises_total"] for r in rows)
     tot_q = sum(r["quiz_correct"] for r in rows), sum(r["quiz_total"] for r in rows)
     lines.append("-" * len(head))
-    lines.append(f"{'total':<28} {f'{tot_e[0]}/{tot_e[1]}':>9} {f'{tot_q[0]}/{tot_q[1]}':>7}")
+    lines.append(f"{'total':<34} {f'{tot_e[0]}/{tot_e[1]}':>9} {f'{tot_q[0]}/{tot_q[1]}':>7}")
     return "\n".join(lines)

@@ -22,7 +22,12 @@ Bank format (validated by `validate`, tested for every bank):
         tolerance: 0               # absolute
         explanation: D*H + H*H + H = ...
         hint: optional, shown after a wrong numeric answer
+        wrong_answers:             # optional: common wrong numbers and what they mean
+          - answer: 130
+            explanation: That leaves out the bias b (H numbers).
 
+Options are shown in a fixed shuffled order per question (so the right one is not always
+first); grading uses the bank's own option indices.
 The answers stay in the bank file and in Python; the notebook only shows the widgets.
 """
 from __future__ import annotations
@@ -108,6 +113,10 @@ def validate(bank, source: str = "bank") -> dict:
                 fail(f"{where}: tolerance should be a number >= 0")
             if "options" in q:
                 fail(f"{where}: numeric questions have no options")
+            for w in q.get("wrong_answers", []) or []:
+                if not isinstance(w, dict) or not isinstance(w.get("answer"), (int, float)) \
+                        or not isinstance(w.get("explanation"), str):
+                    fail(f"{where}: each wrong_answers entry needs a numeric answer and an explanation")
         else:
             opts = q.get("options")
             if not isinstance(opts, list) or len(opts) < 2:
@@ -173,16 +182,25 @@ def grade(question: dict, response) -> Feedback:
             return Feedback(False, "Enter a number.")
         ok = abs(value - question["answer"]) <= question["tolerance"] + 1e-12
         text = question["explanation"]
-        if not ok and question.get("hint"):
-            text = question["hint"]
+        if not ok:
+            known = [w for w in question.get("wrong_answers", []) or []
+                     if abs(value - w["answer"]) <= question["tolerance"] + 1e-12]
+            text = known[0]["explanation"] if known else question.get("hint") or "Not this number; try again."
         return Feedback(ok, text)
     opts = question["options"]
     if kind == "single":
-        if response is None or not (0 <= int(response) < len(opts)):
+        try:
+            index = int(response)
+        except (TypeError, ValueError):
+            return Feedback(False, "Choose one option (give its number, counting from 0).")
+        if not 0 <= index < len(opts):
             return Feedback(False, "Choose one option.")
-        o = opts[int(response)]
+        o = opts[index]
         return Feedback(o["correct"], o["explanation"])
-    chosen = set(int(i) for i in (response or ()))
+    try:
+        chosen = set(int(i) for i in (response or ()))
+    except (TypeError, ValueError):
+        return Feedback(False, "Tick the options by their numbers, counting from 0.")
     if not chosen:
         return Feedback(False, "Tick every option you think is right.")
     right = {i for i, o in enumerate(opts) if o["correct"]}
@@ -193,8 +211,18 @@ def grade(question: dict, response) -> Feedback:
             mark = "ticked but wrong" if i in chosen else "also right"
             lines.append(f"{o['text']} ({mark}): {o['explanation']}")
     if ok:
-        lines = [opts[i]["explanation"] for i in sorted(right)]
-    return Feedback(ok, " ".join(lines) if ok else "\n".join(lines))
+        lines = [f"{opts[i]['text']}: {opts[i]['explanation']}" for i in sorted(right)]
+        return Feedback(True, "\n".join(lines))
+    return Feedback(False, "\n".join(lines))
+
+
+def display_order(question: dict) -> list[int]:
+    """A fixed shuffled order of the options (the same on every run, different per question)."""
+    import random
+    import zlib
+    order = list(range(len(question.get("options", []))))
+    random.Random(zlib.crc32(question["id"].encode())).shuffle(order)
+    return order
 
 
 def answer(lesson, question_id: str, response, record: bool = True) -> Feedback:
@@ -228,12 +256,15 @@ def show(lesson):
     for n, q in enumerate(bank["questions"], 1):
         prompt = w.HTMLMath(f"<b>{n}.</b> {html.escape(q['prompt'])}")
         if q["kind"] == "single":
-            inp = w.RadioButtons(options=[(o["text"], i) for i, o in enumerate(q["options"])], value=None,
+            order = display_order(q)
+            inp = w.RadioButtons(options=[(q["options"][i]["text"], i) for i in order], value=None,
                                  layout=w.Layout(width="auto"))
             get = lambda inp=inp: inp.value
         elif q["kind"] == "multiple":
-            inp = w.VBox([w.Checkbox(description=o["text"], value=False, indent=False) for o in q["options"]])
-            get = lambda inp=inp: {i for i, c in enumerate(inp.children) if c.value}
+            order = display_order(q)
+            inp = w.VBox([w.Checkbox(description=q["options"][i]["text"], value=False, indent=False,
+                                     layout=w.Layout(width="auto")) for i in order])
+            get = lambda inp=inp, order=order: {order[j] for j, c in enumerate(inp.children) if c.value}
         else:
             inp = w.Text(placeholder="a number", layout=w.Layout(width="12em"))
             get = lambda inp=inp: inp.value

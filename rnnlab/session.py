@@ -52,6 +52,9 @@ def import_keras(seed: int | None = 0):
     return keras
 
 
+_announced = False
+
+
 def setup(seed: int = 0, keras: bool = False, quiet: bool = False):
     """Make a notebook deterministic and quiet.
 
@@ -69,8 +72,15 @@ def setup(seed: int = 0, keras: bool = False, quiet: bool = False):
         from . import plots
         plots.apply_style()
     module = None
-    if keras or "keras" in sys.modules:
+    keras_was_loaded = "keras" in sys.modules
+    if keras or keras_was_loaded:
         module = import_keras(seed)
+    global _announced
+    if _announced and not quiet:
+        if module is not None and not keras_was_loaded:
+            print(f"Keras {module.__version__} loaded (TensorFlow backend), seed {seed}")
+        quiet = True
+    _announced = True
     if not quiet:
         import platform
         parts = [f"seed {seed}", f"numpy {np.__version__}"]

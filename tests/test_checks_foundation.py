@@ -25,7 +25,7 @@ def step(f):
 
 
 STEP_MISTAKES = {
-    "forgot the bias": (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh)), "bias"),
+    "forgot the bias": (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh)), "missing the bias"),
     "forgot tanh": (step(lambda x, h, Wx, Wh, b: x @ Wx + h @ Wh + b), "apply np.tanh"),
     "sigmoid": (step(lambda x, h, Wx, Wh, b: 1 / (1 + np.exp(-(x @ Wx + h @ Wh + b)))), "sigmoid"),
     "swapped Wx and Wh": (step(lambda x, h, Wx, Wh, b: np.tanh(x @ Wh + h @ Wx + b)), "swapped"),
@@ -136,15 +136,76 @@ def test_check_prints_one_line_records_progress_and_falls_back(capsys, private_p
     fn = checks.check("2.1", STEP_MISTAKES["forgot the bias"][0])
     assert fn is ref.rnn_step_forward
     out = capsys.readouterr().out.strip().splitlines()
-    assert out == ["Exercise 2.1 rnn_step_forward: failed. H_next is off by exactly the bias: did you add b inside the tanh?"]
-    assert checks.check("2.1", ref.rnn_step_forward) is ref.rnn_step_forward
+    assert out == ["Exercise 2.1 rnn_step_forward: failed. h_next is missing the bias: add b inside the tanh, tanh(x @ Wx + h_prev @ Wh + b)."]
+    good = lambda *a: ref.rnn_step_forward(*a)
+    assert checks.check("2.1", good) is good
     store = progress.load()
     assert store["exercises"]["2.1"]["status"] == "passed"
     assert store["exercises"]["2.1"]["attempts"] == 2
+
+
+def test_rechecking_the_swapped_in_reference_does_not_pass(capsys, private_progress):
+    fn = checks.check("0.1", stub)
+    assert fn is checks.exercise("0.1").reference
+    checks.check("0.1", fn)                     # the learner runs the check cell a second time
+    assert "not checked" in capsys.readouterr().out.splitlines()[-1]
+    assert progress.load()["exercises"]["0.1"]["best"] is None
 
 
 def test_strict_mode_raises_on_anything_but_a_pass(monkeypatch):
     monkeypatch.setenv("RNNLAB_STRICT", "1")
     with pytest.raises(AssertionError, match="not attempted"):
         checks.check("2.1", stub)
-    checks.check("2.1", ref.rnn_step_forward)  # a pass does not raise
+    checks.check("2.1", lambda *a: ref.rnn_step_forward(*a))  # a pass does not raise
+
+
+def test_cache_is_checked_by_name():
+    def no_cache(x, h_prev, Wx, Wh, b):
+        return np.tanh(x @ Wx + h_prev @ Wh + b), None
+    assert "the cache is None" in checks.evaluate("2.1", no_cache).hint
+
+    def swapped_cache(x, h_prev, Wx, Wh, b):
+        h = np.tanh(x @ Wx + h_prev @ Wh + b)
+        return h, ref.RNNStepCache(h_prev, x, Wx, Wh, h)
+    assert "cache.x is not x" in checks.evaluate("2.1", swapped_cache).hint
+
+    def last_state_as_h0(x, h0, Wx, Wh, b):
+        h, _ = ref.rnn_forward(x, h0, Wx, Wh, b)
+        return h, ref.RNNCache(x, h[:, -1], Wx, Wh, h)
+    assert "cache.h0 is not h0" in checks.evaluate("2.2", last_state_as_h0).hint
+
+
+def test_loop_off_by_one_and_int_buffers_are_named():
+    def range_t_minus_1(x, h0, Wx, Wh, b):
+        N, T, D = x.shape
+        h = np.zeros((N, T, h0.shape[1]), dtype=x.dtype)
+        hp = h0
+        for t in range(T - 1):
+            hp, _ = ref.rnn_step_forward(x[:, t], hp, Wx, Wh, b)
+            h[:, t] = hp
+        return h, ref.RNNCache(x, h0, Wx, Wh, h)
+    assert "range(T - 1)" in checks.evaluate("2.2", range_t_minus_1).hint
+
+    def int_buffer(seq, k):
+        X, y = data.sliding_windows(seq, k)
+        return X.astype(int), y.astype(int)
+    assert "truncated" in checks.evaluate("1.1", int_buffer).hint
+
+    def empty_buffer(indices, V):
+        out = np.full((len(indices), V), 0.5)
+        out[np.arange(len(indices)), indices] = 1
+        return out
+    assert "np.empty" in checks.evaluate("0.1", empty_buffer).hint
+
+    def column_broadcast(indices, V):
+        out = np.zeros((len(indices), V))
+        out[:, indices] = 1
+        return out
+    assert "out[:, indices]" in checks.evaluate("0.1", column_broadcast).hint
+
+
+def test_shape_crash_hint_quotes_the_shapes():
+    def wrong_order(x, h_prev, Wx, Wh, b):
+        return np.tanh(Wx @ x + h_prev @ Wh + b), None
+    res = checks.evaluate("2.1", wrong_order)
+    assert "x (N, D) @ Wx (D, H)" in res.hint, res.hint

@@ -1,4 +1,4 @@
-"""Test 4: every exercise stub in lessons/ fails its check, and every solution passes it.
+"""Test 4: no exercise stub in lessons/ passes its check, and every solution passes it.
 
 Exercise cells are self-contained (imports and one function), so they are run on their own
 here, exactly as the grader runs a learner's exercise cells.
@@ -24,7 +24,7 @@ def notebook_cells(folder):
 def test_lesson_stubs_fail_their_checks(nb, cells):
     for res in checks.evaluate_cells(cells):
         assert checks.exercise(res.exercise).lesson == int(nb[:2])
-        assert res.status == checks.NOT_ATTEMPTED, res.line()
+        assert res.status != checks.PASSED, res.line()
 
 
 @pytest.mark.parametrize("nb, cells", list(notebook_cells("solutions")))

@@ -72,3 +72,25 @@ def test_widget_builds_for_every_bank(monkeypatch):
     assert len(shown) == len(BANKS)
     box = shown[0]
     assert "rnnlab-quiz" in box._dom_classes
+
+
+def test_options_are_shown_in_a_fixed_shuffled_order():
+    for path in BANKS:
+        for q in quiz.load_bank(path.name[:2])["questions"]:
+            if q["kind"] == "numeric":
+                continue
+            order = quiz.display_order(q)
+            assert sorted(order) == list(range(len(q["options"])))
+            assert order == quiz.display_order(q)
+    firsts = [quiz.display_order(q)[0] for path in BANKS for q in quiz.load_bank(path.name[:2])["questions"]
+              if q["kind"] == "single"]
+    assert len(set(firsts)) > 1, "the right answer (often listed first in a bank) must not always be shown first"
+
+
+def test_numeric_wrong_answers_get_their_own_explanation():
+    q = next(q for q in quiz.load_bank("02")["questions"] if q["id"] == "param-count")
+    assert "bias" in quiz.grade(q, 130).text
+    assert quiz.grade(q, 140).correct
+    assert not quiz.grade(q, "a lot").correct
+    single = next(q for q in quiz.load_bank("02")["questions"] if q["kind"] == "single")
+    assert not quiz.grade(single, "(N, T, H)").correct      # free text never crashes

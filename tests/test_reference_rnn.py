@@ -68,7 +68,8 @@ def test_dtype_follows_inputs_and_arguments_are_not_modified():
 
 
 @pytest.mark.parametrize("name, bad, message", [
-    ("h0", np.zeros((6, 3)), r"h0 should have shape \(N, H\) = \(3, 6\), got \(6, 3\)"),
+    ("h0", np.zeros((6, 3)), r"h0 should have shape \(N, H\) with N = 3 from x, got \(6, 3\)"),
+    ("Wx", np.zeros((6, 4)), r"Wx should have shape \(D, H\) = \(4, 6\), got \(6, 4\) \(the axes look swapped"),
     ("Wh", np.zeros((6, 5)), r"Wh should have shape \(H, H\) = \(6, 6\), got \(6, 5\)"),
     ("Wx", np.zeros((5, 6)), r"Wx should have shape \(D, H\) = \(4, 6\), got \(5, 6\)"),
     ("b", np.zeros((1, 6)), r"b should have shape \(H,\) = \(6,\), got \(1, 6\)"),
@@ -78,6 +79,13 @@ def test_shape_errors_name_expected_and_actual(name, bad, message):
     p = params()
     p[name] = bad
     with pytest.raises(ValueError, match=message):
+        ref.rnn_forward(**p)
+
+
+def test_time_major_input_is_named():
+    p = params(N=3, T=5)
+    p["x"] = np.swapaxes(p["x"], 0, 1)
+    with pytest.raises(ValueError, match=r"time-major.*\(N, T, D\)"):
         ref.rnn_forward(**p)
 
 

@@ -40,6 +40,7 @@ class Exercise:
     reference: Callable
     check: Callable[[Callable], None]
     points: int = 1
+    shapes: str = ""           # e.g. "x (N, D), Wx (D, H)": quoted when the learner's code hits a shape error
 
 
 @dataclass
@@ -62,20 +63,19 @@ class Result:
             return f"{head} passed"
         if self.status == NOT_ATTEMPTED:
             return f"{head} not attempted yet (later cells use the reference implementation)"
-        hint = self.hint[:1].upper() + self.hint[1:]
-        return f"{head} {self.status.replace('_', ' ')}. {hint}"
+        return f"{head} {self.status.replace('_', ' ')}. {self.hint}"
 
 
 REGISTRY: dict[str, Exercise] = {}
 _loaded = False
 
 
-def register(id: str, name: str, title: str, reference: Callable, points: int = 1):
+def register(id: str, name: str, title: str, reference: Callable, points: int = 1, shapes: str = ""):
     """Decorator: register `check_fn` as the check of exercise `id`."""
     lesson = int(id.split(".")[0])
 
     def wrap(check_fn):
-        REGISTRY[id] = Exercise(id, lesson, name, title, reference, check_fn, points)
+        REGISTRY[id] = Exercise(id, lesson, name, title, reference, check_fn, points, shapes)
         return check_fn
     return wrap
 
@@ -173,7 +173,12 @@ def _crash_hint(ex: Exercise, exc: Exception) -> str:
         if tb.tb_frame.f_code.co_name == ex.name:
             line = f" (line {tb.tb_lineno - tb.tb_frame.f_code.co_firstlineno + 1} of {ex.name})"
         tb = tb.tb_next
-    return f"{ex.name} raised {type(exc).__name__}{line}: {msg}"
+    hint = f"{ex.name} raised {type(exc).__name__}{line}: {msg}"
+    shapey = ("matmul" in msg or "broadcast" in msg or "shapes" in msg or "aligned" in msg)
+    if isinstance(exc, ValueError) and shapey:
+        hint += (" -- two arrays' shapes do not fit: check the order of the operands of each @ and which axis"
+                 " is which" + (f" ({ex.shapes})." if ex.shapes else "."))
+    return hint
 
 
 def strict() -> bool:
@@ -194,6 +199,14 @@ def check(id: str, fn=None, record: bool = True):
     Returns `fn` when it passed, the reference implementation otherwise. Never raises
     unless RNNLAB_STRICT=1 (then anything but a pass raises AssertionError).
     """
+    ex = exercise(id)
+    if fn is ex.reference:
+        # `f = check(id, f)` already swapped in the reference: checking it again would "pass" without your code
+        print(f"Exercise {id} {ex.name}: not checked. `{ex.name}` now holds the reference implementation "
+              "(swapped in by an earlier check): run your exercise cell again, then this cell.")
+        if strict():
+            raise AssertionError(f"Exercise {id}: the reference was passed to check()")
+        return fn
     res = evaluate(id, fn)
     _session[id] = res
     print(res.line())
@@ -279,7 +292,7 @@ def diagnose(got: np.ndarray, expected: np.ndarray, what: str, candidates=(), to
         expect_shape(got, np.shape(expected), what)
     err = np.max(np.abs(np.asarray(got, np.float64) - expected))
     raise Mistake(f"{what} differs from the expected values (largest difference {err:.3g}); "
-                  "compare your code with the equation line by line.")
+                  "compare your code with the instructions step by step.")
 
 
 def expect_dtype(got: np.ndarray, dtype, what: str) -> None:

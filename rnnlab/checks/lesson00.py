@@ -15,6 +15,14 @@ def check_one_hot(one_hot):
         raise Mistake(f"the result has shape {got.shape} = (vocab_size, T): rows should be time steps, "
                       f"so the shape is (T, vocab_size) = {expected.shape}. Transpose, or build it as (T, V).")
     expect_shape(got, expected.shape, "one_hot([2, 0, 3, 3, 1], 6)", "(T, vocab_size)")
+    broadcast = np.zeros_like(expected)
+    broadcast[:, idx] = 1
+    if np.array_equal(got, broadcast):
+        raise Mistake("every row has a 1 in each column that appears anywhere in the sequence: set out[t, indices[t]] "
+                      "for each t (or out[np.arange(T), indices] = 1), not out[:, indices].")
+    if np.all(got[expected == 1] == 1) and np.any(got[expected == 0] != 0):
+        raise Mistake("the 1s are in the right places but some entries that should be 0 are not: start from "
+                      "np.zeros((T, vocab_size)) (np.empty leaves whatever was in memory) and set only one entry per row.")
     shifted = np.zeros_like(expected)
     shifted[np.arange(len(idx)), (idx + 1) % V] = 1
     shifted_back = np.zeros_like(expected)

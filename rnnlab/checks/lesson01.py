@@ -7,7 +7,7 @@ from . import Mistake, as_result_array, call, diagnose, expect_shape, register
 
 @register("1.1", "sliding_windows", "Windows and next-value targets", data.sliding_windows)
 def check_sliding_windows(sliding_windows):
-    seq = np.array([10., 11., 12., 13., 14., 15.])
+    seq = np.array([1.5, 2.25, -0.5, 3.75, 0.125, -2.5])   # not whole numbers: an int buffer would show
     k = 3
     out = call(sliding_windows, seq, k)
     if not isinstance(out, tuple) or len(out) != 2:
@@ -22,12 +22,20 @@ def check_sliding_windows(sliding_windows):
         raise Mistake(f"X has {X.shape[0]} windows, one too few: range(T - k) gives T - k = {len(seq) - k} "
                       "windows (check for an extra -1).")
     expect_shape(X, eX.shape, "X", "(T - k, k)")
-    diagnose(X, eX, "X", [(eX[:, ::-1], "each window is reversed: keep the time order seq[i : i + k].")])
+    for arr, name in ((X, "X"), (y, "y")):
+        if not np.issubdtype(arr.dtype, np.floating):
+            raise Mistake(f"{name} has dtype {arr.dtype}: the values were truncated to whole numbers. Create it "
+                          "with the sequence's dtype (np.zeros(..., dtype=seq.dtype)) or build it from slices.")
+    diagnose(X, eX, "X", [(eX[:, ::-1], "each window is reversed: keep the time order seq[i : i + k]."),
+                          (np.stack([seq[i + 1:i + 1 + k] for i in range(len(seq) - k)]),
+                           "the windows start one step late: window i is seq[i : i + k], starting at i.")])
     expect_shape(y, ey.shape, "y", "(T - k,)")
     diagnose(y, ey, "y", [
         (eX[:, -1], "y[i] is the last value INSIDE window i; the target is the value right after it: seq[i + k]."),
         (np.append(ey[1:], np.nan), "y is shifted one step too far: the target of window i is seq[i + k]."),
+        (np.append(ey[1:], 0.0), "y is shifted one step too far: the target of window i is seq[i + k]."),
     ])
+
     X2, y2 = call(sliding_windows, np.arange(7.0), 1)
     diagnose(as_result_array(X2, "X"), np.arange(6.0)[:, None], "X for k = 1",
              [(np.arange(6.0), "with k = 1, X should still be 2-D: shape (T - 1, 1).")])

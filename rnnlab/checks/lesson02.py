@@ -20,6 +20,23 @@ def _unpack(out, func, first):
     return out[0]
 
 
+def _check_cache(cache, cls, fields: dict, func: str):
+    """The cache must be the named structure holding exactly what the backward pass needs."""
+    name = cls.__name__
+    if not isinstance(cache, cls):
+        got = "None" if cache is None else type(cache).__name__
+        raise Mistake(f"the cache is {got}; return {name}({', '.join(fields)}): lesson 03's backward pass reads "
+                      "its fields by name.")
+    for field, expected in fields.items():
+        value = getattr(cache, field)
+        if not (isinstance(value, np.ndarray) and value.shape == expected.shape and np.allclose(value, expected)):
+            others = [f for f, e in fields.items() if f != field and isinstance(value, np.ndarray)
+                      and value.shape == e.shape and np.allclose(value, e)]
+            what = f" (it holds {others[0]})" if others else ""
+            raise Mistake(f"cache.{field} is not {field}{what}: build the cache as {name}({', '.join(fields)}), "
+                          "in that order.")
+
+
 def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0):
     r = rng(seed)
     x = r.standard_normal((N, D)).astype(dtype)
@@ -30,17 +47,19 @@ def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0):
     return x, h, Wx, Wh, b
 
 
-@register("2.1", "rnn_step_forward", "One step of the recurrence", ref.rnn_step_forward)
+@register("2.1", "rnn_step_forward", "One step of the recurrence", ref.rnn_step_forward,
+          shapes="x (N, D) @ Wx (D, H), h_prev (N, H) @ Wh (H, H), b (H,)")
 def check_rnn_step_forward(rnn_step_forward):
     # D == H on purpose: swapped or transposed weights still run, so we can recognise them.
     x, h, Wx, Wh, b = step_probe()
     what = "h_next"
-    h_next = as_result_array(_unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", "h_next"), what)
+    out = call(rnn_step_forward, x, h, Wx, Wh, b)
+    h_next = as_result_array(_unpack(out, "rnn_step_forward", "h_next"), what)
     expected, _ = ref.rnn_step_forward(x, h, Wx, Wh, b)
     a = x @ Wx + h @ Wh + b
     expect_shape(h_next, expected.shape, what, "(N, H)")
     diagnose(h_next, expected, what, [
-        (np.tanh(x @ Wx + h @ Wh), "h_next is off by exactly the bias: did you add b inside the tanh?"),
+        (np.tanh(x @ Wx + h @ Wh), "h_next is missing the bias: add b inside the tanh, tanh(x @ Wx + h_prev @ Wh + b)."),
         (np.tanh(x @ Wx + h @ Wh) + b, "b is added after the tanh: it belongs inside, tanh(x @ Wx + h_prev @ Wh + b)."),
         (a, "h_next is the pre-activation: apply np.tanh to x @ Wx + h_prev @ Wh + b."),
         (_sigmoid(a), "you used the sigmoid; this cell uses tanh (np.tanh)."),
@@ -52,7 +71,13 @@ def check_rnn_step_forward(rnn_step_forward):
         (np.tanh(h @ Wh + b), "the input term x @ Wx is missing."),
         (h, "you returned h_prev unchanged: compute the new state and return it."),
         (np.tanh(x * Wx.diagonal() + h * Wh.diagonal() + b), "use matrix products (@), not element-wise *."),
+        (np.tanh(x @ Wx + h + b), "h_prev is added without Wh: the previous state enters as h_prev @ Wh."),
+        (np.tanh(x @ Wx + h @ Wh + 2 * b), "b is added twice."),
+        (np.tanh(np.tanh(a)), "tanh is applied twice."),
+        (np.tanh(x @ Wx) + np.tanh(h @ Wh) + np.tanh(b), "tanh is applied to each term separately: add the three "
+                                                          "terms first, then apply one tanh."),
     ])
+    first = (out[1], dict(x=x, h_prev=h, Wx=Wx, Wh=Wh, h_next=expected))
     # D != H: wrong axes show up as shape errors; the answer must follow the batch size.
     x, h, Wx, Wh, b = step_probe(N=2, D=3, H=5, seed=1)
     h_next = as_result_array(_unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", "h_next"), what)
@@ -63,6 +88,7 @@ def check_rnn_step_forward(rnn_step_forward):
     x, h, Wx, Wh, b = step_probe(dtype=np.float32, seed=2)
     h_next = as_result_array(_unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", "h_next"), what)
     expect_dtype(h_next, np.float32, what)
+    _check_cache(first[0], ref.RNNStepCache, first[1], "rnn_step_forward")
 
 
 def seq_probe(N=3, T=3, D=4, H=4, seed=0, dtype=np.float64):
@@ -82,12 +108,14 @@ def _step_hint():
     return ""
 
 
-@register("2.2", "rnn_forward", "The recurrence over a whole sequence", ref.rnn_forward)
+@register("2.2", "rnn_forward", "The recurrence over a whole sequence", ref.rnn_forward,
+          shapes="x (N, T, D), step t is x[:, t] (N, D); h0 (N, H); h (N, T, H) with H = h0.shape[1]")
 def check_rnn_forward(rnn_forward):
     # N == T so that swapping the batch and time axes still runs and can be recognised.
     x, h0, Wx, Wh, b = seq_probe()
     what = "h"
-    h = as_result_array(_unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", "h"), what)
+    out = call(rnn_forward, x, h0, Wx, Wh, b)
+    h = as_result_array(_unpack(out, "rnn_forward", "h"), what)
     expected, _ = ref.rnn_forward(x, h0, Wx, Wh, b)
     N, T, H = expected.shape
     if h.shape == (N, H):
@@ -98,6 +126,12 @@ def check_rnn_forward(rnn_forward):
     swapped, _ = ref.rnn_forward(xs, h0, Wx, Wh, b)
     stale = np.tanh(x @ Wx + (h0 @ Wh)[:, None, :] + b)
     shifted = np.concatenate([h0[:, None], expected[:, :-1]], axis=1)
+    last_missing = expected.copy()
+    last_missing[:, -1] = 0
+    from_zero, _ = ref.rnn_forward(x, np.zeros_like(h0), Wx, Wh, b)
+    skip_first, _ = ref.rnn_forward(x[:, 1:], h0, Wx, Wh, b)
+    skip_first = np.concatenate([np.zeros_like(h0)[:, None], skip_first], axis=1)
+    reversed_time, _ = ref.rnn_forward(x[:, ::-1], h0, Wx, Wh, b)
     diagnose(h, expected, what, [
         (np.swapaxes(expected, 0, 1), "h is time-major (T, N, H); the course is batch-major: store step t in h[:, t]."),
         (swapped, "you indexed the time step as x[t]; x is (N, T, D), so step t is x[:, t]."),
@@ -107,7 +141,13 @@ def check_rnn_forward(rnn_forward):
         (np.repeat(expected[:, -1:], T, axis=1), "every h[:, t] equals the last state: store a new array at each step "
                                                 "(h[:, t] = h_next), not a reference you later overwrite."),
         (np.zeros_like(expected), "h is all zeros: fill h[:, t] with each step's new state."),
+        (last_missing, "the last step is missing: loop over range(T) (t = 0 .. T-1), not range(T - 1)."),
+        (skip_first, "step 0 is skipped: Python counts from 0, so loop over range(T), not range(1, T)."),
+        (from_zero, "the first step starts from zeros: start from the given h0."),
+        (reversed_time, "the sequence is read backwards: go forward in time, t = 0, 1, ..., T - 1."),
+        (reversed_time[:, ::-1], "the sequence is read backwards: go forward in time, t = 0, 1, ..., T - 1."),
     ])
+    first = (out[1], dict(x=x, h0=h0, Wx=Wx, Wh=Wh, h=expected))
     diag = _step_hint()
     # D != H and N != T
     x, h0, Wx, Wh, b = seq_probe(N=2, T=5, D=3, H=4, seed=1)
@@ -121,3 +161,4 @@ def check_rnn_forward(rnn_forward):
     x, h0, Wx, Wh, b = seq_probe(dtype=np.float32, seed=2)
     h = as_result_array(_unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", "h"), what)
     expect_dtype(h, np.float32, what)
+    _check_cache(first[0], ref.RNNCache, first[1], "rnn_forward")
