@@ -1974,7 +1974,8 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, opts: Options | None = No
 
 def main(args) -> int:
     """`python -m rnnlab grade`: the CLI entry (args.submissions, out, jobs, timeout[, memory, execute])."""
-    jobs = getattr(args, "jobs", 1) or 1
+    jobs = getattr(args, "jobs", 1)
+    jobs = 1 if jobs is None else jobs
     timeout = float(getattr(args, "timeout", 120) or 0)
     memory = int(getattr(args, "memory", DEFAULT_MEMORY_MB) or DEFAULT_MEMORY_MB)
     problems = []
