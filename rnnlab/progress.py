@@ -157,3 +157,9 @@ def table(rows: list[dict]) -> str:
     lines.append("-" * len(head))
     lines.append(f"{'total':<34} {f'{tot_e[0]}/{tot_e[1]}':>9} {f'{tot_q[0]}/{tot_q[1]}':>7}")
     return "\n".join(lines)
+
+
+def dashboard(data: dict | None = None):
+    """The progress dashboard widget (per lesson: exercises passed, quiz score, bars); see rnnlab.dashboard."""
+    from .dashboard import show
+    return show(data)
