@@ -122,7 +122,7 @@ HEADER = ["submission", "lesson", "exercise", "points", "max_points", "status"]
 HIDDEN_TAG = "hidden-test"
 DEFAULT_MEMORY_MB = 4096
 FILE_SIZE_LIMIT = 64 * 2**20           # RLIMIT_FSIZE of every child
-MAX_FRAME = 256 * 2**20                # largest message accepted from a sandbox
+MAX_FRAME = 64 * 2**20                 # largest message accepted from a sandbox
 STARTUP_SECONDS = 60.0                 # a sandbox must be ready within this (numpy import under load)
 RUN_TOKEN_ENV = "RNNLAB_GRADE_RUN"
 
@@ -764,7 +764,7 @@ class _WatchedChannel:
             raise ProtocolError("frame too large")
         try:
             header = json.loads(self._take(hlen))
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ProtocolError("bad JSON") from None
         if not isinstance(header, dict):
             raise ProtocolError("bad header")
@@ -918,7 +918,7 @@ def _apply_limits(cfg: dict) -> None:
 
 
 def _child_env(tmp: Path, token: str) -> dict:
-    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "SYSTEMROOT")
+    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LD_LIBRARY_PATH")
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env.update({
         "HOME": str(tmp), "TMPDIR": str(tmp), "MPLCONFIGDIR": str(tmp / ".matplotlib"),
@@ -1121,11 +1121,11 @@ class Sandbox:
 
     def __init__(self, tmp: Path, opts: Options, cpu_seconds: float):
         self.tmp, self.opts = tmp, opts
-        self.proc = subprocess.Popen(
-            _child_command("_sandbox_main"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, cwd=str(tmp), env=_child_env(tmp, opts.run_token),
-            start_new_session=True, close_fds=True)
-        with _CHILDREN_LOCK:
+        with _CHILDREN_LOCK:                # never reaped by _kill_strays, even if it dies at once
+            self.proc = subprocess.Popen(
+                _child_command("_sandbox_main"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, cwd=str(tmp), env=_child_env(tmp, opts.run_token),
+                start_new_session=True, close_fds=True)
             _CHILDREN.add(self.proc.pid)
         self.chan = _WatchedChannel(self.proc, opts.memory_mb + 64)
         self.codec = Codec("judge", conn=self)
@@ -1583,10 +1583,10 @@ def _kill_tree(pid: int) -> None:
 def run_notebook(path: Path, tmp: Path, opts: Options) -> dict:
     """Phase 1: execute the temporary copy at `path`; returns what happened (never raises)."""
     overall = opts.timeout * 10 + 30
-    proc = subprocess.Popen(_child_command("_runner_main"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, cwd=str(tmp), env=_child_env(tmp, opts.run_token),
-                            start_new_session=True, close_fds=True)
     with _CHILDREN_LOCK:
+        proc = subprocess.Popen(_child_command("_runner_main"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, cwd=str(tmp), env=_child_env(tmp, opts.run_token),
+                                start_new_session=True, close_fds=True)
         _CHILDREN.add(proc.pid)
     chan = _WatchedChannel(proc, 1 << 40)            # memory is watched over the whole tree below
     chan.deadline = time.monotonic() + overall
@@ -1785,7 +1785,8 @@ def feedback_markdown(rep: Report) -> str:
         run = rep.run
         out += ["## Does the whole notebook run?", ""]
         if run.get("ran"):
-            out.append(f"Yes: every cell ran, top to bottom, in {run.get('seconds', 0):g} s.")
+            out.append(f"Yes: every cell ran, top to bottom, in {run.get('seconds', 0):g} s "
+                       f"(peak memory {run.get('peak_rss_mb', 0)} MB).")
         else:
             where = f" (cell {run['failed_cell']})" if run.get("failed_cell") is not None else ""
             out.append(f"No{where}: {run.get('why', 'it stopped')}. The grade above does not depend on this: "
@@ -1884,19 +1885,24 @@ def _expand(paths) -> list[Path]:
     return out
 
 
+_SUBREAPER = False
+
+
 def _set_subreaper() -> bool:
     """Become the parent of orphaned descendants, so processes a submission detaches can be found."""
+    global _SUBREAPER
     if not sys.platform.startswith("linux"):
         return False
     try:
         import ctypes
-        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0    # PR_SET_CHILD_SUBREAPER
+        _SUBREAPER = ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0    # PR_SET_CHILD_SUBREAPER
     except Exception:
-        return False
+        _SUBREAPER = False
+    return _SUBREAPER
 
 
 def _kill_strays(token: str) -> int:
-    """Kill processes left behind by submissions of this run (found by the token in their env)."""
+    """Kill processes left behind by one submission (found by its token in their environment)."""
     if not os.path.isdir("/proc"):
         return 0
     killed = 0
@@ -1905,21 +1911,33 @@ def _kill_strays(token: str) -> int:
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == me:
             continue
+        pid = int(entry)
         with _CHILDREN_LOCK:
-            if int(entry) in _CHILDREN:
+            if pid in _CHILDREN:
                 continue
         try:
-            with open(f"/proc/{entry}/environ", "rb") as f:
+            with open(f"/proc/{pid}/environ", "rb") as f:
                 env = f.read()
         except OSError:
             continue
         if needle in env.split(b"\0"):
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(int(entry), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
                 killed += 1
-    with contextlib.suppress(ChildProcessError, OSError):
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:     # reap orphans adopted as subreaper
-            pass
+    if _SUBREAPER:                       # orphans adopted by us: reap the dead ones (never our sandboxes)
+        time.sleep(0.05 if killed else 0)
+        with _CHILDREN_LOCK:
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit() or int(entry) in _CHILDREN:
+                    continue
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if fields[0] == "Z" and int(fields[1]) == me:
+                    with contextlib.suppress(ChildProcessError, OSError):
+                        os.waitpid(int(entry), os.WNOHANG)
     return killed
 
 
@@ -2005,8 +2023,10 @@ def main(args) -> int:
     reports = grade(paths, out, jobs, opts)
     seconds = time.monotonic() - start
     print(summary_table(reports, seconds, jobs))
-    isolation = ("Landlock (writes only in each submission's temporary folder)" if opts.landlock
-                 else "no Landlock on this system: course files checked and restored after each submission")
+    abi = landlock_abi()
+    isolation = (f"Landlock ABI {abi} (each submission writes only in its own temporary folder"
+                 + ("; no signals to other processes)" if abi >= 6 else ")") if opts.landlock
+                 else "no Landlock: course files were checked and restored after each submission, one at a time")
     print(f"isolation: {isolation}")
     print(f"wrote {out / 'grades.csv'} and {len(reports)} feedback files in {out / 'feedback'}")
     return 0
