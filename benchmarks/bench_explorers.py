@@ -76,8 +76,22 @@ def lesson04():
     return BENCH_04[core_name](getattr(explorers, core_name))
 
 
-CORES_04: tuple[str, ...] = ()      # filled in when lesson 04's explorer exists
-BENCH_04: dict = {}
+def _bench_gradient_norm_curve(core):
+    """show_gradient_explorer: one gradient_norm_curve per update (T=60, H=32, its defaults)."""
+    from rnnlab import explorers
+    rows = []
+    for activation, radius in (("tanh", 1.0), ("sigmoid", 4.0), ("relu", 1.5)):
+        fn = lambda a=activation, r=radius: core(r, a, T=60, H=32)
+        rows.append({"lesson": "04", "explorer": "show_gradient_explorer",
+                     "core": f"gradient_norm_curve ({activation}, scale {radius:g})", "core_ms": median_ms(fn, 50)})
+    if hasattr(explorers, "draw_gradient_curve"):
+        curve = core(1.0, "tanh", T=60, H=32)
+        rows[0]["redraw_ms"] = redraw_ms(lambda fig: explorers.draw_gradient_curve(fig, curve, 1.0, "tanh"))
+    return rows
+
+
+CORES_04: tuple[str, ...] = ("gradient_norm_curve",)    # lesson 04's compute core in rnnlab.explorers
+BENCH_04: dict = {"gradient_norm_curve": _bench_gradient_norm_curve}
 
 EXPLORERS = [lesson02, lesson04]
 

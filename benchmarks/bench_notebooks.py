@@ -34,7 +34,9 @@ def execute_copy(path: Path, workdir: Path, timeout: int) -> dict:
     start = time.perf_counter()
     status, detail = "ok", ""
     try:
-        client.execute()
+        # the kernel's own stderr (e.g. ipykernel's TCP warning) goes to a log, not the report
+        with open(workdir / f"{path.stem}.kernel.log", "wb") as log:
+            client.execute(stderr=log)
     except CellTimeoutError as exc:
         status, detail = "timeout", str(exc).splitlines()[0] if str(exc) else ""
     except CellExecutionError as exc:

@@ -42,6 +42,13 @@ def pytest_configure(config):
         config.option.reportchars = chars + "s"
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    rep = yield
+    setattr(item, f"rep_{rep.when}", rep)    # lets fixtures see whether the test failed
+    return rep
+
+
 def _under_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
@@ -156,6 +163,12 @@ class LabServer:
             # exited (e.g. the port was taken in the meantime): try another port
         tail = self.log_path.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"JupyterLab did not start within {SERVER_START_TIMEOUT} s. Log tail:\n{tail}")
+
+    def shutdown_kernel(self, kernel_id: str) -> None:
+        try:
+            self._request(f"/api/kernels/{kernel_id}", method="DELETE", timeout=30)
+        except Exception:
+            pass
 
     def stop(self) -> None:
         proc = self.proc

@@ -99,9 +99,22 @@ JS_CELLS_STATE = """(path) => {
 }"""
 
 JS_SNAPSHOT = """(box) => ({
-  text: box.innerText,
+  // what the kernel draws: HTML status lines, Output widgets and their images (not the sliders' readouts,
+  // which the browser updates by itself before the kernel has seen the move)
+  status: Array.from(box.querySelectorAll('.widget-html, .widget-htmlmath')).map(e => e.textContent),
+  output: Array.from(box.querySelectorAll('.widget-output')).map(e => e.textContent),
   images: Array.from(box.querySelectorAll('img')).map(i => i.src),
 })"""
+
+JS_KERNEL_ID = """(path) => {
+  for (const w of window.jupyterapp.shell.widgets('main')) {
+    if (w.context && w.context.path === path) {
+      const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+      return k ? k.id : null;
+    }
+  }
+  return null;
+}"""
 
 
 def _wait(predicate, timeout: float, what: str, interval: float = 0.25):
@@ -155,7 +168,23 @@ def lesson(request, lab_server, browser, artifacts):
         raise
     yield {"key": key, "name": name, "page": page, "server": lab_server, "timings": timings,
            "messages": messages, "started": started}
-    page.close()
+    # free the cores for the next lesson: shut this notebook's kernel down, then close the page
+    try:
+        kernel_id = page.evaluate(JS_KERNEL_ID, name)
+        if kernel_id:
+            lab_server.shutdown_kernel(kernel_id)
+    finally:
+        page.close()
+
+
+@pytest.fixture(autouse=True)
+def screenshot_on_failure(request, artifacts):
+    yield
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed and "lesson" in request.fixturenames:
+        lesson = request.getfixturevalue("lesson")
+        lesson["page"].screenshot(path=artifacts / f"{lesson['key']}_{request.node.originalname}_failure.png",
+                                  full_page=True)
 
 
 def _move(handle, press: str):
@@ -183,24 +212,28 @@ def test_explorers_respond_to_sliders(lesson, artifacts):
         first = box.evaluate(JS_SNAPSHOT)
         for s in range(handles.count()):
             handle = handles.nth(s)
+            _wait(lambda: page.evaluate(JS_KERNEL_IDLE, lesson["name"]), UPDATE_TIMEOUT, "the kernel to go idle")
             before = box.evaluate(JS_SNAPSHOT)
             now, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
             t0 = time.monotonic()
             _move(handle, "ArrowRight" if now < top else "ArrowLeft")
-            after = _wait(lambda: (lambda snap: snap if snap != before else None)(box.evaluate(JS_SNAPSHOT)),
-                          UPDATE_TIMEOUT, f"lesson {key}, explorer {e}: output to change after moving slider {s}")
-            # let the redraw finish (status line first, then the figure), then compare the figure too
-            _wait(lambda: page.evaluate(JS_KERNEL_IDLE, lesson["name"]), UPDATE_TIMEOUT, "the kernel to go idle")
-            time.sleep(0.3)
-            after = box.evaluate(JS_SNAPSHOT)
+
+            def redrawn():
+                snap = box.evaluate(JS_SNAPSHOT)
+                if before["images"]:   # an explorer with a figure must draw a new one
+                    return snap if snap["images"] and snap["images"] != before["images"] else None
+                return snap if snap != before else None
+
+            after = _wait(redrawn, UPDATE_TIMEOUT,
+                          f"lesson {key}, explorer {e}: the output to change after moving slider {s}")
             lesson["timings"][f"explorer {e} slider {s} update"] = time.monotonic() - t0
-            if before["images"]:
-                assert after["images"] and after["images"] != before["images"], (
-                    f"lesson {key}, explorer {e}: moving slider {s} did not redraw the figure")
+        _wait(lambda: page.evaluate(JS_KERNEL_IDLE, lesson["name"]), UPDATE_TIMEOUT, "the kernel to go idle")
+        after = box.evaluate(JS_SNAPSHOT)
+        assert after["status"] != first["status"] or after["output"] != first["output"] or not first["status"]
         if key == "02":
-            # the lesson 02 explorer's status line names the step: it must follow the slider
-            assert first["text"] != after["text"]
-            assert re.search(r"t = \d+", after["text"]), after["text"]
+            # the lesson 02 explorer's status line names the step: it must follow the step slider
+            status = " ".join(after["status"])
+            assert re.search(r"t = 3\b", status), status
         box.screenshot(path=artifacts / f"{key}_explorer{e}_after.png")
     lesson["timings"]["fresh page to moved sliders"] = time.monotonic() - lesson["started"]
     print(f"\nlesson {key} timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in lesson["timings"].items()))
@@ -224,23 +257,33 @@ def test_quiz_gives_feedback(lesson, artifacts):
     n, question, right, wrong = _single_question(key)
     quiz_box = page.locator(".rnnlab-quiz")
     quiz_box.wait_for(state="attached", timeout=30_000)
+    quiz_box.scroll_into_view_if_needed()
     button = quiz_box.locator(".rnnlab-quiz-check").nth(n)
     qbox = button.locator("xpath=ancestor::div[contains(@class, 'widget-vbox')][1]")
     feedback = qbox.locator(".rnnlab-quiz-feedback")
     options = qbox.locator(".widget-radio-box label")
     assert options.count() == len(question["options"])
-    assert feedback.inner_text().strip() == ""
+    assert feedback.text_content().strip() == ""
+    _wait(lambda: page.evaluate(JS_KERNEL_IDLE, lesson["name"]), UPDATE_TIMEOUT, "the kernel to go idle")
 
+    labels = [" ".join(options.nth(i).text_content().split()) for i in range(options.count())]
     for choice, word in ((wrong, "Not quite."), (right, "Right.")):
-        options.nth(choice).scroll_into_view_if_needed()
-        options.nth(choice).click()
+        # options are shown shuffled: find the one with this option's text
+        text = " ".join(question["options"][choice]["text"].split())
+        assert text in labels, f"option {text!r} not among the shown options {labels}"
+        option = options.nth(labels.index(text))
+        option.scroll_into_view_if_needed()
+        option.click()
         button.click()
-        _wait(lambda: word in feedback.inner_text(), 30, f"the quiz feedback '{word}'")
-        shown = " ".join(feedback.inner_text().split())
+        _wait(lambda: feedback.text_content().strip().startswith(word), UPDATE_TIMEOUT, f"the quiz feedback '{word}'")
+        shown = " ".join(feedback.text_content().split())
         assert " ".join(question["options"][choice]["explanation"].split()) in shown, shown
         if choice == wrong:
             qbox.screenshot(path=artifacts / f"{key}_quiz_wrong.png")
     qbox.screenshot(path=artifacts / f"{key}_quiz.png")
+    from rnnlab import quiz
+    total = len(quiz.load_bank(key)["questions"])
+    assert f"1 of {total} right" in " ".join(quiz_box.text_content().split()[:40])   # the score in the header
 
     # the answers went to the server's temporary progress file, never the learner's
     def recorded():
