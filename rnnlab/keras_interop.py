@@ -44,3 +44,49 @@ def run_layer(layer, x, h0=None):
     """Run a Keras recurrent layer on numpy x (N, T, D), optionally from initial state h0; numpy out."""
     kwargs = {} if h0 is None else {"initial_state": [np.asarray(h0)]}
     return np.asarray(layer(np.asarray(x), **kwargs))
+
+
+
+def lstm_like(Wx, Wh, b, T: int | None = None, return_sequences: bool = True):
+    """A Keras LSTM built for inputs of width D = Wx.shape[0], holding these weights.
+
+    Wx (D, 4H), Wh (H, 4H), b (4H,) with gate blocks [i, f, c, o], as in `reference.lstm_forward`.
+    """
+    keras = _keras()
+    D, H4 = np.shape(Wx)
+    if H4 % 4:
+        raise ValueError(f"lstm_like: Wx should have shape (D, 4H) (gate blocks [i, f, c, o]), got {np.shape(Wx)}")
+    layer = keras.layers.LSTM(H4 // 4, return_sequences=return_sequences)
+    layer.build((None, T, D))
+    set_cell_weights(layer, Wx, Wh, b)
+    return layer
+
+
+def gru_like(Wx, Wh, b, T: int | None = None, return_sequences: bool = True):
+    """A Keras GRU built for inputs of width D = Wx.shape[0], holding these weights.
+
+    Wx (D, 3H), Wh (H, 3H) with blocks [z, r, h~], as in `reference.gru_forward`. The shape of b
+    picks the layout: (2, 3H) gives reset_after=True (Keras' default), (3H,) reset_after=False.
+    """
+    keras = _keras()
+    D, H3 = np.shape(Wx)
+    if H3 % 3:
+        raise ValueError(f"gru_like: Wx should have shape (D, 3H) (blocks [z, r, h]), got {np.shape(Wx)}")
+    H = H3 // 3
+    if np.shape(b) not in ((2, 3 * H), (3 * H,)):
+        raise ValueError(f"gru_like: b should have shape (2, 3H) = (2, {3 * H}) (reset_after=True) or "
+                         f"(3H,) = ({3 * H},) (reset_after=False), got {np.shape(b)}")
+    layer = keras.layers.GRU(H, reset_after=len(np.shape(b)) == 2, return_sequences=return_sequences)
+    layer.build((None, T, D))
+    set_cell_weights(layer, Wx, Wh, b)
+    return layer
+
+
+def run_lstm_layer(layer, x, h0=None, c0=None):
+    """Run a Keras LSTM on numpy x (N, T, D) from initial states h0 and c0 (zeros when None); numpy out."""
+    if h0 is None and c0 is None:
+        return np.asarray(layer(np.asarray(x)))
+    N, H = np.shape(x)[0], layer.units
+    h0 = np.zeros((N, H), dtype=np.asarray(x).dtype) if h0 is None else np.asarray(h0)
+    c0 = np.zeros_like(h0) if c0 is None else np.asarray(c0)
+    return np.asarray(layer(np.asarray(x), initial_state=[h0, c0]))
