@@ -6,7 +6,9 @@ stored. `build` writes lessons/NN_slug.ipynb from it:
 - outputs and execution counts cleared, per-run metadata (timings, widget state) dropped;
 - every `### BEGIN SOLUTION` ... `### END SOLUTION` region (inside a function body)
   replaced by `raise NotImplementedError("Exercise N.k")`, N.k from the cell's
-  `rnnlab.exercise` metadata;
+  `rnnlab.exercise` metadata; a region holding `### LESSON: code` lines becomes those
+  lines instead (marker removed, indentation kept), so a debugging exercise can show the
+  learner the buggy code while the solution holds the fix;
 - cells tagged `hidden-test` dropped (the grader uses them);
 - the `nbval-check-output` tag dropped: a lesson stores no outputs to compare with, so in
   lessons/ nbval checks only that every cell runs; the solutions carry the compared lines.
@@ -25,6 +27,7 @@ import nbformat
 from .session import course_root
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+LESSON = "### LESSON: "
 HIDDEN_TAG = "hidden-test"
 CHECK_TAG = "nbval-check-output"
 _RUN_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
@@ -35,7 +38,8 @@ class AuthoringError(ValueError):
 
 
 def strip_solutions(source: str, exercise_id: str | None, where: str) -> str:
-    """Replace each solution region with a NotImplementedError stub at the region's indentation."""
+    """Replace each solution region with a NotImplementedError stub at the region's indentation
+    (or with the region's `### LESSON: ` lines, marker removed, when it has any)."""
     lines = source.split("\n")
     out, inside, indent = [], False, ""
     for n, line in enumerate(lines, 1):
@@ -50,11 +54,14 @@ def strip_solutions(source: str, exercise_id: str | None, where: str) -> str:
                 raise AuthoringError(f"{where} line {n}: solution regions must sit inside a function body, "
                                      "so that an unfilled lesson still runs top to bottom")
             inside = True
-            out.append(f'{indent}raise NotImplementedError("Exercise {exercise_id}")')
+            region = []
         elif stripped == END:
             if not inside:
                 raise AuthoringError(f"{where} line {n}: {END} without {BEGIN}")
             inside = False
+            out.extend(region or [f'{indent}raise NotImplementedError("Exercise {exercise_id}")'])
+        elif inside and stripped.startswith(LESSON.strip()):
+            region.append(line.replace(LESSON if LESSON in line else LESSON.strip(), "", 1).rstrip())
         elif not inside:
             out.append(line)
     if inside:
