@@ -267,3 +267,151 @@ def gradient_explorer_widget(T: int = 60, H: int = 32):
     box.add_class("rnnlab-explorer")
     return box
 
+
+# --------------------------------------------------------------------------------------
+# Lesson 05: stepping an LSTM through a sequence
+# --------------------------------------------------------------------------------------
+
+LSTM_INPUTS = ("pulse", "two pulses", "step", "noise")
+LSTM_ROWS = (("i", "input gate $i$"), ("f", "forget gate $f$"), ("c_tilde", "candidate $\\tilde c$"),
+             ("o", "output gate $o$"), ("c", "cell state $c$"), ("h", "hidden state $h$"))
+
+
+def lstm_input(kind: str = "pulse", T: int = 20, height: float = 1.0, seed: int = 0) -> np.ndarray:
+    """An input sequence (T,) for the LSTM explorer: "pulse" (at t = 2), "two pulses" (t = 2 and
+    t = T // 2, the second of opposite sign), "step" (from t = 5 on) or "noise" (uniform in [-1, 1))."""
+    x = np.zeros(T)
+    if kind == "pulse":
+        x[2] = height
+    elif kind == "two pulses":
+        x[2], x[T // 2] = height, -height
+    elif kind == "step":
+        x[5:] = height
+    elif kind == "noise":
+        x = height * np.random.default_rng(seed).uniform(-1, 1, T)
+    else:
+        raise ValueError(f"lstm_input: kind should be one of {LSTM_INPUTS}, got {kind!r}")
+    return x
+
+
+def lstm_stepping_weights(H: int = 4, forget_bias: float = 1.0, seed: int = 0):
+    """Fixed weights of the explorer's LSTM (one input, H units, Keras layout [i, f, c, o]).
+
+    A positive input opens the input gate (its bias -2 keeps it nearly shut otherwise) and writes a
+    candidate of alternating sign per unit; the forget gate's bias is `forget_bias`, so with no input
+    each unit keeps about sigmoid(forget_bias) of its cell state per step. Returns Wx (1, 4H), Wh (H, 4H), b (4H,).
+    """
+    r = np.random.default_rng(seed)
+    signs = np.where(np.arange(H) % 2 == 0, 1.0, -1.0)
+    Wx = np.concatenate([4.0 + 0.3 * r.standard_normal(H),        # i: the input opens it
+                         0.3 * r.standard_normal(H),              # f: hardly depends on the input
+                         2.0 * signs * (1 + 0.2 * r.random(H)),   # c~: +/- per unit
+                         1.0 + 0.5 * r.standard_normal(H)])[None, :]   # o
+    Wh = 0.3 * r.standard_normal((H, 4 * H))
+    b = np.concatenate([np.full(H, -2.0), np.full(H, float(forget_bias)), np.zeros(H), np.zeros(H)])
+    return Wx, Wh, b
+
+
+def lstm_stepping(x, forget_bias: float = 1.0, H: int = 4, seed: int = 0) -> dict:
+    """Run the explorer's LSTM over the 1-D input x (T,).
+
+    Returns {"x": (T,), "i", "f", "c_tilde", "o", "c", "h": (T, H) each}: every gate and state at every step.
+    """
+    x = np.asarray(x, dtype=float)
+    Wx, Wh, b = lstm_stepping_weights(H, forget_bias, seed)
+    _, cache = ref.lstm_forward(x[None, :, None], np.zeros((1, H)), Wx, Wh, b)
+    out = {"x": x}
+    for name, _ in LSTM_ROWS:
+        out[name] = getattr(cache, name)[0]
+    return out
+
+
+def memory_steps(c: np.ndarray, at: int = 2, threshold: float = 0.05) -> int:
+    """How many steps after step `at` the cell state |c_t| stays above `threshold` times |c_at|. c: (T, H)."""
+    norm = np.linalg.norm(np.asarray(c), axis=1)
+    return int(np.sum(norm[at + 1:] > threshold * max(norm[at], 1e-12)))
+
+
+def draw_lstm_stepping(fig, states: dict, t: int):
+    """Left: the input and one heatmap strip per gate/state over time; right: every value at step t."""
+    from matplotlib.ticker import MaxNLocator
+    fig.clf()
+    T, H = states["c"].shape
+    rows = len(LSTM_ROWS) + 1
+    gs = fig.add_gridspec(rows, 2, width_ratios=[3, 1.3], hspace=0.25, wspace=0.3)
+    ax_x = fig.add_subplot(gs[0, 0])
+    ax_x.bar(np.arange(T), states["x"], color="#f59e0b", width=0.6)
+    ax_x.axvline(t, color="k", lw=1.2)
+    ax_x.set_ylabel("$x_t$", rotation=0, ha="right", va="center")
+    ax_x.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_x.tick_params(labelbottom=False)
+    ax_x.grid(False)
+    lim = max(1.0, float(np.abs(states["c"]).max()))
+    for k, (name, label) in enumerate(LSTM_ROWS, start=1):
+        ax = fig.add_subplot(gs[k, 0], sharex=ax_x)
+        gate = name in ("i", "f", "o")
+        ax.imshow(states[name].T, aspect="auto", origin="lower", extent=(-0.5, T - 0.5, -0.5, H - 0.5),
+                  cmap="Greens" if gate else "RdBu_r", vmin=0 if gate else -lim, vmax=1 if gate else lim)
+        ax.axvline(t, color="k", lw=1.2)
+        ax.set_yticks([])
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        ax.grid(False)
+        ax.tick_params(labelbottom=k == len(LSTM_ROWS))
+    ax.set_xlabel("time step t   (gates: white 0 to green 1;  states: blue -, red +)")
+    ax_b = fig.add_subplot(gs[:, 1])
+    names = [n for n, _ in LSTM_ROWS]
+    width = 0.8 / H
+    for u in range(H):
+        values = [states[n][t, u] for n in names]
+        ax_b.barh(np.arange(len(names)) + (u - (H - 1) / 2) * width, values, height=width,
+                  color=_unit_color(u), label=f"unit {u}")
+    ax_b.set_yticks(np.arange(len(names)), ["$i$", "$f$", "$\\tilde c$", "$o$", "$c$", "$h$"])
+    ax_b.invert_yaxis()
+    ax_b.axvline(0, color="k", lw=0.8)
+    ax_b.set(xlim=(-lim, lim), title=f"step t = {t}", xlabel="value")
+    ax_b.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    return fig
+
+
+def _unit_color(k: int) -> str:
+    return ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2"][k % 6]
+
+
+def show_lstm_stepping(T: int = 30, H: int = 4):
+    """Explorer: step an LSTM through a sequence; controls for the input and the forget-gate bias."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    style = {"description_width": "initial"}
+    step = w.IntSlider(value=3, min=0, max=T - 1, description="step t", continuous_update=False)
+    kind = w.Dropdown(options=list(LSTM_INPUTS), value="pulse", description="input")
+    height = w.FloatSlider(value=1.0, min=-2.0, max=2.0, step=0.1, description="input height",
+                           continuous_update=False, style=style)
+    bias = w.FloatSlider(value=1.0, min=-4.0, max=6.0, step=0.25, description="forget-gate bias",
+                         continuous_update=False, style=style)
+    status = w.HTML()
+    out = w.Output()
+
+    def redraw(*_):
+        states = lstm_stepping(lstm_input(kind.value, T, height.value), bias.value, H)
+        t = step.value
+        kept = 1 / (1 + np.exp(-bias.value))
+        msg = (f"t = {t}: mean f = {states['f'][t].mean():.2f}, mean i = {states['i'][t].mean():.2f}, "
+               f"|c_t| = {np.linalg.norm(states['c'][t]):.3f} &nbsp;|&nbsp; sigmoid(forget-gate bias) = {kept:.2f}: "
+               "the share of c kept per step when nothing new comes in")
+        if kind.value == "pulse":
+            msg += f" &nbsp;|&nbsp; the pulse stays in c (above 5%) for {memory_steps(states['c'])} more steps"
+        status.value = msg
+        with out:
+            out.clear_output(wait=True)
+            fig = plt.figure(figsize=(9.5, 5.2))
+            draw_lstm_stepping(fig, states, t)
+            plt.show()
+
+    for control in (step, kind, height, bias):
+        control.observe(redraw, names="value")
+    redraw()
+    box = w.VBox([w.HBox([step, kind]), w.HBox([height, bias]), status, out])
+    box.add_class("rnnlab-explorer")
+    display(box)

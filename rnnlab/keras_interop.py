@@ -46,7 +46,6 @@ def run_layer(layer, x, h0=None):
     return np.asarray(layer(np.asarray(x), **kwargs))
 
 
-
 def lstm_like(Wx, Wh, b, T: int | None = None, return_sequences: bool = True):
     """A Keras LSTM built for inputs of width D = Wx.shape[0], holding these weights.
 

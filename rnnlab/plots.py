@@ -184,3 +184,194 @@ def truncated_bptt(T: int = 12, k: int = 4, ax=None):
                          "the border (dh0 of a chunk is dropped)", fontsize=8, color="#334155")
     ax.set_title(f"Truncated BPTT: update the weights after every {k} steps", fontsize=10)
     return ax
+
+
+# --------------------------------------------------------------------------------------
+# Lessons 05-06: gated cells
+# --------------------------------------------------------------------------------------
+
+GATE_COLORS = {"f": "#dc2626", "i": "#2563eb", "c": "#7c3aed", "o": "#059669", "z": "#dc2626", "r": "#d97706"}
+
+
+def _op(ax, xy, text, color="#1e3a8a", r=0.22):
+    """A pointwise operation (x, +, 1-) drawn as a small circle."""
+    from matplotlib.patches import Circle
+    ax.add_patch(Circle(xy, r, fc="white", ec=color, lw=1.4, zorder=3))
+    ax.text(xy[0], xy[1], text, ha="center", va="center", fontsize=10, color=color, zorder=4)
+
+
+def _line(ax, points, color="#1e3a8a", lw=1.4, arrow=True):
+    """A polyline through `points`, with an arrow head on its last segment when arrow=True."""
+    xs, ys = zip(*points)
+    if not arrow:
+        ax.plot(xs, ys, color=color, lw=lw, solid_capstyle="round", zorder=1)
+        return
+    ax.plot(xs[:-1], ys[:-1], color=color, lw=lw, solid_capstyle="round", zorder=1)
+    ax.annotate("", xy=points[-1], xytext=points[-2],
+                arrowprops=dict(arrowstyle="->", color=color, lw=lw, shrinkA=0, shrinkB=0), zorder=2)
+
+
+def lstm_cell(highlight: str | None = None, ax=None):
+    """An LSTM cell: the cell state runs along the top; four gates computed from [x_t, h_{t-1}].
+
+    highlight: None; one or more of "f", "i", "c", "o" (e.g. "ic": those gates and the paths they
+    control drawn in colour, the rest in grey); or "cell" (the cell-state path: how c, and its
+    gradient, is carried from step to step).
+    """
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.6, 4.1))
+    ax.set_axis_off()
+    ax.set_xlim(-0.3, 10.4)
+    ax.set_ylim(-0.2, 5.9)
+    ax.set_aspect("equal")
+    grey, base = "#94a3b8", "#1e3a8a"
+
+    lit = {"cell"} if highlight == "cell" else set(highlight or "")
+
+    def col(*keys):
+        if highlight is None:
+            return base
+        for k in keys:
+            if k in lit:
+                return GATE_COLORS.get(k, "#b91c1c")
+        return grey
+
+    gate_x = {"f": 3.0, "i": 4.4, "c": 5.8, "o": 7.2}
+    gate_text = {"f": "$\\sigma$\nforget $f$", "i": "$\\sigma$\ninput $i$", "c": "tanh\ncandidate $\\tilde c$",
+                 "o": "$\\sigma$\noutput $o$"}
+    fills = {"f": "#fee2e2", "i": "#dbeafe", "c": "#ede9fe", "o": "#d1fae5"}
+    y_cell, y_gate, y_in = 5.0, 2.6, 1.0
+
+    # the cell state: c_{t-1} -> x f -> + (i * c~) -> c_t
+    _line(ax, [(0.6, y_cell), (2.78, y_cell)], col("cell", "f"), lw=2.6 if highlight == "cell" else 1.8)
+    _line(ax, [(3.22, y_cell), (4.88, y_cell)], col("cell", "f"), lw=2.6 if highlight == "cell" else 1.8)
+    _line(ax, [(5.32, y_cell), (9.7, y_cell)], col("cell", "o"), lw=2.6 if highlight == "cell" else 1.8)
+    ax.text(0.45, y_cell, "$c_{t-1}$", ha="right", va="center", fontsize=11)
+    ax.text(9.8, y_cell, "$c_t$", ha="left", va="center", fontsize=11)
+    _op(ax, (3.0, y_cell), "\u00d7", col("f", "cell"))
+    _op(ax, (5.1, y_cell), "+", col("i", "c", "cell"))
+
+    # the inputs: [x_t, h_{t-1}] feed every gate
+    inp = col()
+    _line(ax, [(0.6, y_in), (1.7, y_in)], inp, arrow=False)
+    ax.text(0.45, y_in, "$h_{t-1}$", ha="right", va="center", fontsize=11)
+    _line(ax, [(1.7, 0.05), (1.7, y_in)], inp, arrow=False)
+    ax.text(1.7, -0.1, "$x_t$", ha="center", va="top", fontsize=11)
+    ax.plot([1.7, gate_x["o"]], [y_in, y_in], color=inp, lw=1.4, zorder=1)
+    ax.text(2.0, y_in - 0.3, "$a = x_t W_x + h_{t-1} W_h + b$, cut into four blocks [i, f, c, o]",
+            ha="left", va="top", fontsize=8.5, color="#334155")
+    for k, gx in gate_x.items():
+        c = col(k)
+        _line(ax, [(gx, y_in), (gx, y_gate - 0.42)], c)
+        _box(ax, (gx, y_gate), gate_text[k], color=fills[k] if c != grey else "#f1f5f9", w=1.25, h=0.8, fontsize=8)
+
+    # forget gate -> x on the cell line
+    _line(ax, [(gate_x["f"], y_gate + 0.42), (3.0, y_cell - 0.22)], col("f"))
+    # input gate and candidate -> x -> +
+    _op(ax, (5.1, 3.85), "\u00d7", col("i", "c"))
+    _line(ax, [(gate_x["i"], y_gate + 0.42), (gate_x["i"], 3.85), (4.88, 3.85)], col("i"))
+    _line(ax, [(gate_x["c"], y_gate + 0.42), (gate_x["c"], 3.85), (5.32, 3.85)], col("c"))
+    _line(ax, [(5.1, 4.07), (5.1, y_cell - 0.22)], col("i", "c"))
+    # output: h_t = o * tanh(c_t)
+    out = col("o")
+    _line(ax, [(8.6, y_cell), (8.6, 4.28)], out)
+    _box(ax, (8.6, 3.95), "tanh", color="#f1f5f9", w=0.8, h=0.55, fontsize=9)
+    _op(ax, (8.6, y_gate), "\u00d7", out)
+    _line(ax, [(8.6, 3.67), (8.6, y_gate + 0.22)], out)
+    _line(ax, [(gate_x["o"] + 0.6, y_gate), (8.38, y_gate)], out)
+    _line(ax, [(8.6, y_gate - 0.22), (8.6, y_in), (9.7, y_in)], out)
+    ax.text(9.8, y_in, "$h_t$", ha="left", va="center", fontsize=11)
+
+    titles = {
+        None: "An LSTM cell: the cell state $c$ runs along the top; gates decide what to forget, write and show",
+        "f": "Forget gate $f$: how much of $c_{t-1}$ to keep   ($f \\cdot c_{t-1}$)",
+        "i": "Input gate $i$: how much of the candidate to write   ($+\\ i \\cdot \\tilde c$)",
+        "c": "Candidate $\\tilde c$: what could be written, in (-1, 1)   (tanh)",
+        "ic": "Input gate $i$ and candidate $\\tilde c$: what to write ($\\tilde c$) and how much ($i$)",
+        "o": "Output gate $o$: how much of the cell to show   ($h_t = o \\cdot \\tanh(c_t)$)",
+        "cell": "The cell state path: only $\\times f$ and $+$, no matrix and no squashing",
+    }
+    ax.set_title(titles.get(highlight, "An LSTM cell"), fontsize=10)
+    return ax
+
+
+def gru_cell(highlight: str | None = None, ax=None):
+    """A GRU cell: one state h; the update gate z mixes h_{t-1} with the candidate h~, the
+    reset gate r decides how much of h_{t-1} the candidate sees (here reset_after=True, Keras' default).
+
+    highlight: None, "z" or "r" (that gate and the paths it controls in colour, the rest in grey).
+    """
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.6, 4.1))
+    ax.set_axis_off()
+    ax.set_xlim(-0.3, 10.4)
+    ax.set_ylim(-0.2, 5.9)
+    ax.set_aspect("equal")
+    grey, base = "#94a3b8", "#1e3a8a"
+
+    def col(*keys):
+        if highlight is None:
+            return base
+        return GATE_COLORS[highlight] if highlight in keys else grey
+
+    y_top, y_mix, y_gate, y_in = 5.0, 4.2, 2.6, 1.0
+    xz, xr, xm, xh = 2.6, 4.4, 6.0, 7.4
+    # the state line: h_{t-1} -> x z -> + (1 - z) h~ -> h_t
+    _line(ax, [(0.6, y_top), (xz - 0.22, y_top)], col("z"), lw=1.8)
+    _op(ax, (xz, y_top), "\u00d7", col("z"))
+    _line(ax, [(xz + 0.22, y_top), (xh - 0.22, y_top)], col("z"), lw=1.8)
+    _op(ax, (xh, y_top), "+", col("z"))
+    _line(ax, [(xh + 0.22, y_top), (9.7, y_top)], base, lw=1.8)
+    ax.text(0.45, y_top, "$h_{t-1}$", ha="right", va="center", fontsize=11)
+    ax.text(9.8, y_top, "$h_t$", ha="left", va="center", fontsize=11)
+    # the inputs feed both gates and the candidate
+    _line(ax, [(0.6, y_in), (xh, y_in)], base, arrow=False)
+    ax.text(0.45, y_in, "$h_{t-1}$", ha="right", va="center", fontsize=11)
+    _line(ax, [(1.7, 0.05), (1.7, y_in)], base, arrow=False)
+    ax.text(1.7, -0.1, "$x_t$", ha="center", va="top", fontsize=11)
+    for k, gx, text, fill in [("z", xz, "$\\sigma$\nupdate $z$", "#fee2e2"), ("r", xr, "$\\sigma$\nreset $r$", "#fef3c7"),
+                              ("h", xh, "tanh\ncandidate $\\tilde h$", "#ede9fe")]:
+        c = col(k) if k != "h" else base
+        _line(ax, [(gx, y_in), (gx, y_gate - 0.42)], c)
+        _box(ax, (gx, y_gate), text, color=fill if highlight in (None, k) or k == "h" else "#f1f5f9",
+             w=1.3, h=0.8, fontsize=8.5)
+    # update gate: z keeps the old state, (1 - z) writes the candidate
+    _line(ax, [(xz, y_gate + 0.42), (xz, y_top - 0.22)], col("z"))
+    _line(ax, [(xz, y_mix), (5.58, y_mix)], col("z"))
+    _op(ax, (5.8, y_mix), "1-", col("z"))
+    _line(ax, [(6.02, y_mix), (xh - 0.22, y_mix)], col("z"))
+    _op(ax, (xh, y_mix), "\u00d7", col("z"))
+    _line(ax, [(xh, y_gate + 0.42), (xh, y_mix - 0.22)], col("z"))
+    _line(ax, [(xh, y_mix + 0.22), (xh, y_top - 0.22)], col("z"))
+    # reset gate: r scales the recurrent part of the candidate
+    _line(ax, [(xr, y_gate + 0.42), (xr, 3.4), (xm, 3.4), (xm, y_gate + 0.22)], col("r"))
+    _op(ax, (xm, y_gate), "\u00d7", col("r"))
+    _line(ax, [(xm, y_in), (xm, y_gate - 0.22)], col("r"))
+    ax.text(xm + 0.1, 1.55, "$h_{t-1} W_h^{(h)}$", ha="left", va="center", fontsize=8, color=col("r"))
+    _line(ax, [(xm + 0.22, y_gate), (xh - 0.65, y_gate)], col("r"))
+    ax.text(3.5, y_in - 0.3, "each box: $x_t W_x + h_{t-1} W_h + b$ for its block of [z, r, h]",
+            ha="left", va="top", fontsize=8.5, color="#334155")
+    titles = {
+        None: "A GRU cell: the update gate $z$ mixes old state and candidate; the reset gate $r$ filters the past",
+        "z": "Update gate $z$: $h_t = z \\cdot h_{t-1} + (1 - z) \\cdot \\tilde h$ (keep and write, coupled)",
+        "r": "Reset gate $r$: how much of $h_{t-1}$ the candidate $\\tilde h$ may use",
+    }
+    ax.set_title(titles.get(highlight, titles[None]), fontsize=10)
+    return ax
+
+
+def gradient_vs_lag(lags, norms: dict, ax=None, logy: bool = True):
+    """Gradient norm against time lag, one curve per named model (e.g. vanilla RNN, LSTM)."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots()
+    for name, values in norms.items():
+        ax.plot(lags, values, label=name, lw=1.8)
+    ax.set(xlabel="time lag k (steps between the input and the loss)",
+           ylabel="gradient norm $|\\partial L / \\partial x_{T-k}|$")
+    if logy:
+        ax.set_yscale("log")
+    ax.legend()
+    return ax

@@ -150,7 +150,6 @@ def rnn_backward(dh, cache: RNNCache):
     return dx, dh_t, dWx, dWh, db
 
 
-
 # ---------------------------------------------------------------------------------------
 # LSTM: Keras layout, the columns of Wx (D, 4H), Wh (H, 4H) and b (4H,) hold the gate
 # blocks [i, f, c, o] in that order.
