@@ -37,9 +37,13 @@ Two phases
    The wire between them carries data, never code or pickles: None, bool, int, float,
    complex, str, tuples, lists, dicts, numpy arrays and scalars of numeric, bool or string
    dtype (rebuilt with `np.frombuffer` after checking dtype, shape and byte count), the
-   course's own dataclasses (rebuilt from their fields), numpy Generators (their state) and
+   course's own dataclasses (rebuilt from their fields), numpy Generators (their state),
    references to functions on the other side (a check may pass a callback; a learner may
-   return a closure). Anything else the learner returns arrives as an opaque stand-in that
+   return a closure), objects a check passes in (e.g. lesson 13's scripted model: the
+   learner's code reaches their public attributes and methods, which run in the judge; a
+   check's `Mistake` raised there comes back out as itself) and Keras models (as the bytes
+   of a `.keras` file, configuration and weights, rebuilt with `safe_mode=True` so no Python
+   code from the file runs). Anything else the learner returns arrives as an opaque stand-in that
    carries only its type name, so `as_result_array` rejects it ("should be a numpy array, got
    AlwaysEqual"). Arrays the learner modified in place are copied back into the judge's
    arguments, so `checks.call` still names in-place modification. Learner exceptions are
@@ -82,7 +86,8 @@ anything changed and marks that submission's rows `error`. Submissions graded at
 time could see the tampered files in between; grade with `--jobs 1` there, or in a container.
 
 Not prevented even with Landlock: network access in phase 1 (the kernel talks TCP to
-nbclient), reading world-readable system files, calling the course's own reference
+nbclient), reading world-readable system files, a flaw in Keras' safe-mode loader (the one
+place where the judge parses something richer than arrays), calling the course's own reference
 implementation from an exercise (`from rnnlab.reference import rnn_forward`: the same as
 copying from solutions/, a matter of honesty, not isolation), CPU use by processes a
 submission detaches (RLIMIT_CPU ends them; the grader kills the ones it can still find).
@@ -443,6 +448,8 @@ class Codec:
             return float(v)
         if isinstance(v, str):
             return self._enc(str.__str__(v), blobs, depth)
+        if _is_keras_model(v):
+            return {"$": "keras", "type": type(v).__name__[:80], "b": self._blob(_keras_bytes(v), blobs)}
         if callable(v):
             if self.side == "judge":
                 return {"$": "cb", "id": self._keep(v)}
@@ -451,8 +458,8 @@ class Codec:
         return self._opaque(v)
 
     def _opaque(self, v):
-        if self.side == "judge":
-            raise OverflowError(f"cannot send a {type(v).__name__} to the sandbox")
+        if self.side == "judge":          # e.g. a stand-in model a check passes: its public attributes are served
+            return {"$": "jobj", "id": self._keep(v), "type": type(v).__name__[:80]}
         try:
             text = repr(v)[:200]
         except BaseException:
@@ -549,6 +556,10 @@ class Codec:
             return self.objects[h]
         if tag == "cb" and self.side == "sandbox":
             return _Callback(self.conn, t.get("id"))
+        if tag == "jobj" and self.side == "sandbox":
+            return _JudgeObject(self.conn, t.get("id"), str(t.get("type", "object")))
+        if tag == "keras":
+            return _load_keras(self._get_blob(t, blobs), judge=self.side == "judge")
         if tag == "fn" and self.side == "judge":
             name = t.get("name") if isinstance(t.get("name"), str) else "?"
             return RemoteFunction(self.conn, t.get("h"), name[:100])
@@ -628,6 +639,48 @@ def _resolve_class(qualified: str, import_ok: bool):
         if obj is None:
             return None
     return obj
+
+
+def _is_keras_model(v) -> bool:
+    keras = sys.modules.get("keras")
+    model = getattr(keras, "Model", None) if keras is not None else None
+    return isinstance(model, type) and isinstance(v, model)
+
+
+def _keras_bytes(model) -> bytes:
+    """A Keras model as the bytes of a .keras file (configuration JSON and weights: data, not code)."""
+    fd, path = tempfile.mkstemp(suffix=".keras", dir=os.environ.get("TMPDIR") or None)
+    os.close(fd)
+    try:
+        model.save(path)
+        with open(path, "rb") as f:
+            return f.read()
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+_KERAS_LOCK = threading.Lock()
+
+
+def _load_keras(data: bytes, judge: bool):
+    """Rebuild a Keras model from .keras bytes with safe_mode=True (no Python code from the file runs)."""
+    with _KERAS_LOCK:
+        from .session import import_keras
+        keras = import_keras(seed=None)
+        fd, path = tempfile.mkstemp(suffix=".keras")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            return keras.saving.load_model(path, compile=True, safe_mode=True)
+        except Exception as exc:
+            if judge:
+                raise _Broken(f"the Keras model it returned could not be rebuilt by the grader "
+                              f"({type(exc).__name__}: {str(exc)[:200]})") from None
+            raise
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 class Opaque:
@@ -977,6 +1030,40 @@ class _Callback:
         return self._conn.callback(self._id, args, kwargs)
 
 
+class _JudgeObject:
+    """Sandbox-side stand-in for an object a check passes in: public attributes come from the judge."""
+
+    def __init__(self, conn, oid, type_name):
+        object.__setattr__(self, "_conn", conn)
+        object.__setattr__(self, "_id", oid)
+        object.__setattr__(self, "_type", type_name)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._conn.remote_getattr(self._id, name)
+
+    def __repr__(self):
+        return f"<{self._type} from the grader>"
+
+
+_SANDBOX_EXC: dict[str, type] = {}
+
+
+def _judge_error(info: dict) -> Exception:
+    """An exception raised by judge code during a callback, as the learner's code sees it."""
+    name = re.sub(r"\W", "_", str(info.get("type", "Exception")))[:80] or "Exception"
+    cls = getattr(builtins, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        cls = _SANDBOX_EXC.setdefault(name, type(name, (Exception,), {}))
+    try:
+        exc = cls(str(info.get("msg", "")))
+    except Exception:
+        exc = RuntimeError(str(info.get("msg", "")))
+    exc._rnnlab_judge = info.get("token")
+    return exc
+
+
 def _exc_info(exc: BaseException, name: str | None) -> dict:
     line = None
     tb = exc.__traceback__
@@ -993,7 +1080,7 @@ def _exc_info(exc: BaseException, name: str | None) -> dict:
     except BaseException:
         text = ""
     return {"type": type(exc).__name__[:80], "msg": msg, "line": line, "tb": text,
-            "memory": isinstance(exc, MemoryError)}
+            "memory": isinstance(exc, MemoryError), "judge": getattr(exc, "_rnnlab_judge", None)}
 
 
 class _SandboxServer:
@@ -1024,6 +1111,10 @@ class _SandboxServer:
         self.chan.send(header, blobs)
         return self.serve(until_return=True)
 
+    def remote_getattr(self, oid, name):
+        self.chan.send({"op": "getattr", "id": oid, "name": name})
+        return self.serve(until_return=True)
+
     def serve(self, until_return=False):
         while True:
             msg, blobs = self.chan.recv()
@@ -1032,7 +1123,7 @@ class _SandboxServer:
                 if not until_return:
                     continue
                 if "exc" in msg:
-                    raise RuntimeError(f"{msg['exc'].get('type')}: {msg['exc'].get('msg')}")
+                    raise _judge_error(msg["exc"])
                 return self.codec.decode(msg.get("value"), blobs)
             if op == "quit":
                 os._exit(0)
@@ -1129,6 +1220,8 @@ class Sandbox:
             _CHILDREN.add(self.proc.pid)
         self.chan = _WatchedChannel(self.proc, opts.memory_mb + 64)
         self.codec = Codec("judge", conn=self)
+        self.raised: dict[int, Exception] = {}
+        self._raised_token = 0
         self.landlock = 0
         self.note = ""
         try:
@@ -1162,6 +1255,9 @@ class Sandbox:
                 if op == "callback":
                     self._serve_callback(msg, rblobs)
                     continue
+                if op == "getattr":
+                    self._serve_getattr(msg)
+                    continue
                 raise ProtocolError(f"unexpected message {str(op)[:20]!r}")
         except _Timeout:
             self.kill()
@@ -1189,7 +1285,27 @@ class Sandbox:
             raise
         except Exception as exc:
             out_blobs = []
-            body = {"op": "return", "exc": {"type": type(exc).__name__, "msg": str(exc)[:500]}}
+            body = {"op": "return", "exc": self._judge_exception(exc)}
+        self.chan.send(body, out_blobs)
+
+    def _judge_exception(self, exc: Exception) -> dict:
+        """Remember an exception of judge code (e.g. a check's Mistake inside a stand-in model):
+        if it comes back out of the learner's function, the judge re-raises this very object."""
+        self._raised_token += 1
+        self.raised[self._raised_token] = exc
+        return {"type": type(exc).__name__, "msg": str(exc)[:500], "token": self._raised_token}
+
+    def _serve_getattr(self, msg):
+        obj = self.codec.objects.get(msg.get("id"))
+        name = msg.get("name")
+        out_blobs: list = []
+        try:
+            if obj is None or not isinstance(name, str) or name.startswith("_"):
+                raise AttributeError(f"no attribute {str(name)[:50]!r}")
+            body = {"op": "return", "value": self.codec.encode(getattr(obj, name), out_blobs)}
+        except Exception as exc:
+            out_blobs = []
+            body = {"op": "return", "exc": self._judge_exception(exc)}
         self.chan.send(body, out_blobs)
 
     def _death(self) -> _Stop:
@@ -1304,8 +1420,12 @@ class RemoteFunction:
                       "kwargs": sb.codec._enc({str(k): v for k, v in kwargs.items()}, blobs, 0)}
         except OverflowError as exc:
             raise _Broken(f"grader limitation: cannot pass this argument to the submission ({exc})") from None
+        sb.raised.clear()
         msg, rblobs = sb.request(header, blobs)
         if "exc" in msg:
+            original = sb.raised.get(msg["exc"].get("judge"))
+            if original is not None:      # the check's own exception, passed through the learner's code
+                raise original
             exc = _remote_exception(msg["exc"])
             if isinstance(exc, _Stop):
                 sb.kill()

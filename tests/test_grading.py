@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rnnlab import checks, grading
@@ -420,3 +421,73 @@ def test_wire_rejects_malformed_arrays():
                        ({**good, "shape": [-2]}, [b"\0" * 16])]:
         with pytest.raises(grading.ProtocolError):
             codec.decode(bad, blobs)
+
+
+# --------------------------------------------------------------------------------------
+# Objects that are not plain data: a check's stand-in model, a Keras model
+# --------------------------------------------------------------------------------------
+
+EARLY_STOPPING = """import math
+
+
+def fit_with_early_stopping(model, max_epochs, patience):
+    best, best_epoch, best_weights = math.inf, 0, None
+    val_losses = []
+    for epoch in range(1, max_epochs + 1):
+        model.train_epoch()
+        loss = float(model.val_loss())
+        val_losses.append(loss)
+        if loss < best:
+            best, best_epoch, best_weights = loss, epoch, model.get_weights()
+        elif epoch - best_epoch >= patience:
+            break
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    return best_epoch, val_losses
+"""
+EARLY_STOPPING_VARIANTS = {
+    "right": EARLY_STOPPING,
+    "one_epoch_too_many": EARLY_STOPPING.replace("range(1, max_epochs + 1)", "range(0, max_epochs + 1)"),
+    "no_restore": EARLY_STOPPING.replace("        model.set_weights(best_weights)\n", "        pass\n"),
+    "swallows_the_checks_error": EARLY_STOPPING.replace(
+        "        model.train_epoch()\n", "        try:\n            model.train_epoch()\n        except Exception:\n"
+                                        "            break\n").replace("range(1, max_epochs + 1)", "range(0, 99)"),
+    "reads_private_state": EARLY_STOPPING.replace("    val_losses = []\n", "    val_losses = []\n    model._secret\n"),
+}
+
+
+@pytest.mark.skipif(not any(e.id == "13.1" for e in checks.exercises(13)), reason="lesson 13 has no exercise 13.1")
+def test_a_checks_stand_in_object_is_served_to_the_learner(tmp_path):
+    def notebook(source):
+        cell = {"cell_type": "code", "metadata": {"rnnlab": {"exercise": "13.1"}}, "outputs": [],
+                "execution_count": None, "source": source}
+        return {"cells": [cell], "metadata": {"rnnlab": {"lesson": "13"}}, "nbformat": 4, "nbformat_minor": 5}
+    _write(tmp_path / "subs", {f"{k}.ipynb": (notebook(v), None) for k, v in EARLY_STOPPING_VARIANTS.items()})
+    reports = grading.grade(sorted((tmp_path / "subs").glob("*.ipynb")), tmp_path / "out", jobs=2,
+                            opts=grading.Options(timeout=10, memory_mb=MEMORY), progress_stream=open(os.devnull, "w"))
+    for rep in reports:
+        source = EARLY_STOPPING_VARIANTS[rep.path.stem]
+        got = next(r for r in rep.rows if r.exercise == "13.1")
+        if rep.path.stem == "reads_private_state":       # the stand-in serves public attributes only
+            assert got.status == "failed" and "AttributeError" in got.line
+            continue
+        assert got.line == checks.evaluate_cells([("13.1", source)])[0].line(), rep.name
+    statuses = {rep.path.stem: rep.rows[0].status for rep in reports}
+    assert statuses["right"] == "passed" and statuses["one_epoch_too_many"] == "failed"
+
+
+def test_a_keras_model_crosses_as_a_keras_file(keras):
+    model = keras.Sequential([keras.Input((5, 2)), keras.layers.GRU(3), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=2e-3), loss="binary_crossentropy")
+    sandbox, judge = grading.Codec("sandbox"), grading.Codec("judge")
+    blobs = []
+    tree = sandbox.encode(model, blobs)
+    assert tree["$"] == "keras"
+    again = judge.decode(json.loads(json.dumps(tree)), blobs)
+    assert isinstance(again, keras.Model) and again is not model
+    assert again.input_shape == (None, 5, 2) and [type(l).__name__ for l in again.layers] == ["GRU", "Dense"]
+    assert type(again.optimizer).__name__ == "Adam" and abs(float(again.optimizer.learning_rate) - 2e-3) < 1e-9
+    x = np.random.default_rng(0).standard_normal((4, 5, 2)).astype("float32")
+    assert np.allclose(model.predict(x, verbose=0), again.predict(x, verbose=0), atol=1e-6)
+    with pytest.raises(grading._Stop):
+        judge.decode({"$": "keras", "b": 0}, [b"not a zip file"])
