@@ -80,10 +80,11 @@ it from ptrace-ing or reading /proc/<pid>/mem of the grader.
 
 Without Landlock (macOS, old kernels, some container runtimes) a submission runs with the
 grader's user rights: it can read and write whatever that user can. The grader then falls
-back to detection: it keeps the course files (`rnnlab/`, `solutions/`, `lessons/`,
-`quizzes/`) and the submissions in memory, compares them after every submission, restores
-anything changed and marks that submission's rows `error`. Submissions graded at the same
-time could see the tampered files in between; grade with `--jobs 1` there, or in a container.
+back to detection: it grades one submission at a time (whatever `--jobs` says), keeps the
+course files (`rnnlab/`, `solutions/`, `lessons/`, `quizzes/`) and the submissions in memory,
+compares them after every submission, restores anything changed and marks that submission's
+rows `error`. It cannot stop such a submission from reading your files, using the network or
+killing the grader: for untrusted work without Landlock, grade in a container.
 
 Not prevented even with Landlock: network access in phase 1 (the kernel talks TCP to
 nbclient), reading world-readable system files, a flaw in Keras' safe-mode loader (the one
@@ -990,7 +991,7 @@ def _child_command(entry: str) -> list[str]:
     pkg_parent = str(Path(__file__).resolve().parent.parent)
     code = (f"import sys; sys.path.insert(0, {pkg_parent!r}); "
             f"from rnnlab import grading; grading.{entry}()")
-    return [sys.executable, "-s", "-c", code]
+    return [sys.executable, "-P", "-s", "-c", code]     # -P: the working directory is not on sys.path
 
 
 def _redirect_std_fds() -> tuple[int, int]:
@@ -1848,12 +1849,14 @@ def grade_one(path: Path, data: bytes | None, read_error: str | None, hidden: di
     tmp = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
     run = None
     try:
-        copy = tmp / "submission.ipynb"
-        copy.write_bytes(data)
-        if opts.execute:
-            run = run_notebook(copy, tmp, opts)
+        if opts.execute:                 # its own folder: nothing it leaves behind reaches phase 2
+            (tmp / "run").mkdir()
+            copy = tmp / "run" / "submission.ipynb"
+            copy.write_bytes(data)
+            run = run_notebook(copy, tmp / "run", opts)
+        (tmp / "score").mkdir()
         try:
-            rows, more = score(parsed, hidden, opts, tmp)
+            rows, more = score(parsed, hidden, opts, tmp / "score")
             notes += more
         except _Stop as stop:
             rows = _error_rows(parsed.lesson, stop.hint)

@@ -395,9 +395,13 @@ def _tiny_notebook(extra_source: str) -> dict:
 
 
 def test_execute_reports_whether_the_notebook_runs(tmp_path):
+    marker = tmp_path / "PLANTED"
+    code = f"open({str(marker)!r}, 'w').write('ran')\n"
+    plant = f"for m in ['numpy.py', 'json.py', 'os.py', 'rnnlab.py']:\n    open(m, 'w').write({code!r})\n"
     _write(tmp_path / "subs", {"runs.ipynb": (_tiny_notebook("print(one_hot([1, 0], 2))"), None),
                                "breaks.ipynb": (_tiny_notebook("1 / 0"), None),
-                               "hangs.ipynb": (_tiny_notebook("while True:\n    pass"), None)})
+                               "hangs.ipynb": (_tiny_notebook("while True:\n    pass"), None),
+                               "plants_modules.ipynb": (_tiny_notebook(plant), None)})
     proc = _run_cli([str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--execute", "--timeout", "8",
                      "--jobs", "2"])
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -407,7 +411,10 @@ def test_execute_reports_whether_the_notebook_runs(tmp_path):
     assert "No (cell 2): ZeroDivisionError" in (fb / "breaks.md").read_text()
     assert "did not finish within 8 s" in (fb / "hangs.md").read_text()
     assert {r[0]: r[5] for rs in _rows(tmp_path / "out").values() for r in rs} == {
-        "runs.ipynb": "passed", "breaks.ipynb": "passed", "hangs.ipynb": "passed"}
+        "runs.ipynb": "passed", "breaks.ipynb": "passed", "hangs.ipynb": "passed", "plants_modules.ipynb": "passed"}
+    # modules the whole-notebook run planted in its folder never reach the scoring process
+    assert "Yes: every cell ran" in (fb / "plants_modules.md").read_text()
+    assert not marker.exists()
 
 
 def test_usage_errors_exit_2(tmp_path):
