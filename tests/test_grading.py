@@ -25,6 +25,8 @@ from rnnlab.session import course_root
 
 ROOT = course_root()
 TIMEOUT = 4.0          # seconds per exercise in these tests
+# the isolation the grader will use (RNNLAB_GRADE_NO_LANDLOCK=1 turns Landlock off, as on kernels without it)
+LANDLOCK = 0 if os.environ.get("RNNLAB_GRADE_NO_LANDLOCK", "") not in ("", "0") else grading.landlock_abi()
 MEMORY = 512           # MB: the sandbox itself needs about 150
 
 
@@ -118,7 +120,7 @@ def hostile_submissions(outside: Path) -> dict:
     subs["hidden_test_catches_manual_tanh.ipynb"] = (filled(**{"2_1": MANUAL_TANH}), ["failed", "passed"])
     escape = (
         "import os, json\nfrom pathlib import Path\nfrom rnnlab.session import course_root\n"
-        "targets = [course_root() / 'solutions' / '02_hidden_state.ipynb', course_root() / 'ESCAPED.txt',\n"
+        "targets = [course_root() / 'solutions' / '02_hidden_state.ipynb', course_root() / 'solutions' / 'ESCAPED.txt',\n"
         f"           Path({str(outside)!r})]\n"
         "WROTE = READ = False\n"
         "for t in targets:\n    try:\n        with open(t, 'a') as f:\n            f.write('escaped')\n        WROTE = True\n"
@@ -127,8 +129,8 @@ def hostile_submissions(outside: Path) -> dict:
         "except OSError:\n    pass\n")
     subs["escape_attempt.ipynb"] = (filled(**{"2_1": escape + SOLUTIONS["2.1"].replace(
         "    h_next = np.tanh", "    if WROTE or READ:\n        return None\n    h_next = np.tanh")}),
-        ["passed", "passed"] if grading.landlock_abi() else None)
-    if grading.landlock_abi() >= 6:
+        ["passed", "passed"] if LANDLOCK else None)
+    if LANDLOCK >= 6:
         subs["kills_the_grader.ipynb"] = (filled(**{"2_1": "import os, signal\ntry:\n    os.kill(os.getppid(), "
                                                           "signal.SIGKILL)\nexcept OSError:\n    pass\n"
                                                           + SOLUTIONS["2.1"]}), ["passed", "passed"])
@@ -232,10 +234,10 @@ def test_submissions_are_byte_identical_after_grading(hostile):
 
 
 def test_escape_attempt_changes_nothing_outside_its_folder(hostile):
-    assert not (ROOT / "ESCAPED.txt").exists()
+    assert not (ROOT / "solutions" / "ESCAPED.txt").exists()
     for p, digest in hostile["repo_before"].items():
         assert hashlib.sha256(Path(p).read_bytes()).hexdigest() == digest, p
-    if grading.landlock_abi():
+    if LANDLOCK:
         assert not hostile["outside"].exists()       # writes outside the temporary folder are refused
         rows = _rows(hostile["out"])["escape_attempt.ipynb"]
         assert [r[5] for r in rows] == ["passed", "passed"]   # and so are reads of solutions/
@@ -352,7 +354,7 @@ TAMPER = (
 
 @pytest.mark.parametrize("landlock", [True, False], ids=["landlock", "no-landlock"])
 def test_tampering_with_the_course_never_sticks(tmp_path, landlock):
-    if landlock and not grading.landlock_abi():
+    if landlock and not LANDLOCK:
         pytest.skip("this kernel has no Landlock")
     course = _course_copy(tmp_path)
     before = {p: p.read_bytes() for p in course.rglob("*") if p.is_file()}
