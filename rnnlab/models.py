@@ -31,6 +31,26 @@ def build_classifier(T: int, D: int):
     return model
 
 
+
+def build_tagger(T: int, V: int):
+    """Exercise 8.1: a stacked bidirectional tagger, one answer out of V per time step.
+
+    keras.Input((T, V)) -> Bidirectional(GRU(32, return_sequences=True))
+    -> Bidirectional(GRU(16, return_sequences=True)) -> Dense(V, softmax): outputs (N, T, V);
+    compiled with Adam(learning_rate=1e-2), sparse categorical cross-entropy and accuracy.
+    """
+    keras = _keras()
+    layers = keras.layers
+    model = keras.Sequential([
+        keras.Input((T, V)),
+        layers.Bidirectional(layers.GRU(32, return_sequences=True)),
+        layers.Bidirectional(layers.GRU(16, return_sequences=True)),
+        layers.Dense(V, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
 def layer_specs(model) -> list[dict]:
     """One dict per layer (the Input is not a layer here): what a specification would state."""
     specs = []
@@ -79,3 +99,22 @@ def dataset(x, y, batch_size: int = 32, shuffle: bool = False, seed: int = 0):
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def epoch_timer():
+    """A Keras callback that records the seconds since the start of training at the end of each epoch.
+
+    After `fit(..., callbacks=[timer])`, `timer.seconds[i]` is the time at the end of epoch i + 1.
+    """
+    keras = _keras()
+
+    class EpochTimer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            import time
+            self._start, self.seconds = time.perf_counter(), []
+
+        def on_epoch_end(self, epoch, logs=None):
+            import time
+            self.seconds.append(time.perf_counter() - self._start)
+
+    return EpochTimer()

@@ -375,3 +375,43 @@ def gradient_vs_lag(lags, norms: dict, ax=None, logy: bool = True):
         ax.set_yscale("log")
     ax.legend()
     return ax
+
+
+def stacked_and_bidirectional(T: int = 4):
+    """Two diagrams side by side: a stack of two recurrent layers, and a bidirectional layer."""
+    plt = _plt()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 3.8))
+    for ax in (a, b):
+        ax.set_axis_off()
+        ax.set_xlim(-0.6, 1.6 * T - 0.4)
+        ax.set_ylim(-0.5, 4.2)
+    for t in range(T):
+        x0 = 1.6 * t + 0.3
+        for ax in (a, b):
+            _box(ax, (x0, 0.0), f"$x_{t + 1}$", color="#fef3c7", w=0.6, h=0.45)
+        # stacked: layer 1 reads x_t, layer 2 reads layer 1's output at the same step
+        _box(a, (x0, 1.3), "layer 1", color="#dbeafe", w=0.9)
+        _box(a, (x0, 2.6), "layer 2", color="#c7d2fe", w=0.9)
+        _box(a, (x0, 3.75), f"$y_{t + 1}$", color="#dcfce7", w=0.6, h=0.45)
+        _arrow(a, (x0, 0.25), (x0, 1.0))
+        _arrow(a, (x0, 1.6), (x0, 2.3))
+        _arrow(a, (x0, 2.9), (x0, 3.5))
+        # bidirectional: a forward and a backward layer both read x_t; outputs concatenated
+        _box(b, (x0 - 0.35, 1.3), "fwd", color="#dbeafe", w=0.6)
+        _box(b, (x0 + 0.35, 2.45), "bwd", color="#fde68a", w=0.6)
+        _box(b, (x0, 3.75), f"$[\\overrightarrow{{h}}_{t + 1}; \\overleftarrow{{h}}_{t + 1}]$", color="#dcfce7",
+             w=1.2, h=0.5, fontsize=9)
+        _arrow(b, (x0 - 0.15, 0.25), (x0 - 0.35, 1.0))
+        _arrow(b, (x0 + 0.15, 0.25), (x0 + 0.35, 2.15))
+        _arrow(b, (x0 - 0.35, 1.6), (x0 - 0.2, 3.48))
+        _arrow(b, (x0 + 0.35, 2.75), (x0 + 0.2, 3.48))
+        if t:
+            prev = 1.6 * (t - 1) + 0.3
+            _arrow(a, (prev + 0.47, 1.3), (x0 - 0.47, 1.3))
+            _arrow(a, (prev + 0.47, 2.6), (x0 - 0.47, 2.6))
+            _arrow(b, (prev - 0.02, 1.3), (x0 - 0.68, 1.3))
+            _arrow(b, (x0 + 0.02, 2.45), (prev + 0.68, 2.45), color="#b45309")
+    a.set_title("stacked: layer 2 reads the sequence of layer 1's outputs", fontsize=10)
+    b.set_title("bidirectional: one layer reads left to right, one right to left", fontsize=10)
+    fig.tight_layout()
+    return fig

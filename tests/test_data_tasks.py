@@ -20,3 +20,22 @@ def test_ragged_majority_has_odd_lengths_in_range_and_correct_labels():
 def test_ragged_majority_rejects_impossible_lengths():
     with pytest.raises(ValueError, match="no odd length"):
         data_tasks.ragged_majority(3, min_len=4, max_len=4)
+
+
+def test_sliding_parity_is_the_xor_of_the_last_k_bits():
+    x, y = data_tasks.sliding_parity(5, T=9, k=3, seed=1)
+    bits = x[..., 0].astype(int)
+    for t in range(9):
+        assert np.array_equal(y[:, t], bits[:, max(0, t - 2):t + 1].sum(axis=1) % 2)
+    assert x.shape == (5, 9, 1) and x.dtype == np.float32 and y.dtype == np.float32
+
+
+def test_look_both_ways_labels_ahead_then_behind():
+    tokens, y = data_tasks.look_both_ways(4, T=10, K=2, vocab=5, seed=2)
+    for t in range(5):
+        assert np.array_equal(y[:, t], tokens[:, t + 2])
+    for t in range(5, 10):
+        assert np.array_equal(y[:, t], tokens[:, t - 2])
+    assert tokens.max() < 5
+    with pytest.raises(ValueError, match="K <= T // 2"):
+        data_tasks.look_both_ways(2, T=6, K=4)

@@ -14,7 +14,8 @@ from . import Mistake, as_result_array, call, diagnose, expect_dtype, expect_sha
 # 7.1 to_rnn_input
 # --------------------------------------------------------------------------------------
 
-@register("7.1", "to_rnn_input", "Reshape a table into (samples, timesteps, features)", batching.to_rnn_input)
+@register("7.1", "to_rnn_input", "Reshape a table into (samples, timesteps, features)", batching.to_rnn_input,
+          shapes="table (N, T * D) grouped by feature -> x (N, T, D)")
 def check_to_rnn_input(to_rnn_input):
     N, T, D = 2, 4, 3
     table = np.arange(N * T * D, dtype=np.float64).reshape(N, T * D) + 1
@@ -41,7 +42,7 @@ def check_to_rnn_input(to_rnn_input):
     uni = rng(1).standard_normal((3, 5)).astype(np.float32)
     x1 = as_result_array(call(to_rnn_input, uni, 5), "x for a one-feature table")
     if x1.shape == (3, 5):
-        raise Mistake("with one feature x must still be 3-D: (N, T, 1), not (N, T). Keras needs the features axis.")
+        raise Mistake("With one feature x must still be 3-D: (N, T, 1), not (N, T). Keras needs the features axis.")
     expect_shape(x1, (3, 5, 1), "x for a one-feature table (N=3, T=5, D=1)", "(N, T, D)")
     diagnose(x1, uni[:, :, None], "x for a one-feature table")
     expect_dtype(x1, np.float32, "x")
@@ -49,7 +50,7 @@ def check_to_rnn_input(to_rnn_input):
     wide = rng(2).standard_normal((2, 12))
     x2 = as_result_array(call(to_rnn_input, wide, 6), "x")
     if x2.shape != (2, 6, 2):
-        raise Mistake(f"with T = 6 and 12 columns x should have shape (2, 6, 2), got {x2.shape}: compute D "
+        raise Mistake(f"With T = 6 and 12 columns x should have shape (2, 6, 2), got {x2.shape}: compute D "
                       "from the table, D = table.shape[1] // T, instead of a fixed number.")
     diagnose(x2, batching.to_rnn_input(wide, 6), "x (N=2, T=6, D=2)")
 
@@ -77,7 +78,7 @@ def build_learner_model(fn, *args, func="build_model"):
     try:
         model.input_shape
     except (AttributeError, ValueError):
-        raise Mistake("the model has no input shape yet: start it with keras.Input((T, D)).") from None
+        raise Mistake("The model has no input shape yet: start it with keras.Input((T, D)).") from None
     return model
 
 
@@ -90,17 +91,17 @@ def check_model_against(model, ref_model, T, D, func="build_model"):
     got_in, want_in = tuple(model.input_shape), tuple(ref_model.input_shape)
     if got_in != want_in:
         if got_in == (None, D, T):
-            raise Mistake(f"the model's input shape is {got_in} = (batch, features, timesteps); it must be "
+            raise Mistake(f"The model's input shape is {got_in} = (batch, features, timesteps); it must be "
                           f"(batch, timesteps, features): keras.Input((T, D)) = keras.Input({(T, D)}).")
-        raise Mistake(f"the model's input shape is {got_in}; expected {want_in}: use keras.Input((T, D)) "
+        raise Mistake(f"The model's input shape is {got_in}; expected {want_in}: use keras.Input((T, D)) "
                       "with the T and D passed to the function.")
     got, want = models.layer_specs(model), models.layer_specs(ref_model)
     if [g["kind"] for g in got] != [w["kind"] for w in want]:
         g_txt = " -> ".join(_short(s) for s in got) or "(no layers)"
         w_txt = " -> ".join(_short(s) for s in want)
-        raise Mistake(f"the layers are {g_txt}; the specification is {w_txt}.")
+        raise Mistake(f"The layers are {g_txt}; the specification is {w_txt}.")
     for i, (g, w) in enumerate(zip(got, want), 1):
-        where = f"layer {i} ({w['kind']})"
+        where = f"Layer {i} ({w['kind']})"
         if g.get("units") != w.get("units"):
             raise Mistake(f"{where} has {g.get('units')} units; the specification says {w.get('units')}.")
         if g.get("return_sequences") != w.get("return_sequences"):
@@ -117,31 +118,34 @@ def check_model_against(model, ref_model, T, D, func="build_model"):
                           f"{w.get('activation')!r}.")
     got_out, want_out = tuple(model.output_shape), tuple(ref_model.output_shape)
     if got_out != want_out:
-        raise Mistake(f"the model's output shape is {got_out}; expected {want_out}.")
+        raise Mistake(f"The model's output shape is {got_out}; expected {want_out}.")
     if model.count_params() != ref_model.count_params():
-        raise Mistake(f"the model has {model.count_params()} parameters; the specification gives "
+        raise Mistake(f"The model has {model.count_params()} parameters; the specification gives "
                       f"{ref_model.count_params()} (a layer option such as use_bias differs).")
 
 
 def _loss_name(loss):
     if isinstance(loss, str):
         return loss
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
-    return {"BinaryCrossentropy": "binary_crossentropy"}.get(name, name)
+    return getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
 
 
 def check_compiled(model, optimizer: str, learning_rate: float, loss: str):
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
-        raise Mistake(f"the model is not compiled: call model.compile(optimizer=..., loss={loss!r}, ...) "
+        raise Mistake(f"The model is not compiled: call model.compile(optimizer=..., loss={loss!r}, ...) "
                       "before returning it.")
     name = type(model.optimizer).__name__
     if name != optimizer:
-        raise Mistake(f"the optimizer is {name}; the specification says {optimizer}.")
+        raise Mistake(f"The optimizer is {name}; the specification says {optimizer}.")
     lr = float(np.asarray(model.optimizer.learning_rate))
     if abs(lr - learning_rate) > 1e-3 * learning_rate:
-        raise Mistake(f"the learning rate is {lr:g}; the specification says {learning_rate:g}.")
-    if _loss_name(model.loss) != loss:
-        raise Mistake(f"the loss is {_loss_name(model.loss)!r}; the specification says {loss!r}.")
+        raise Mistake(f"The learning rate is {lr:g}; the specification says {learning_rate:g}.")
+    got = _loss_name(model.loss)
+    if got != loss:
+        why = ""
+        if got == "categorical_crossentropy" and loss == "sparse_categorical_crossentropy":
+            why = " The labels are integers (one class index per step), not one-hot rows: use the sparse version."
+        raise Mistake(f"The loss is {got!r}; the specification says {loss!r}.{why}")
 
 
 @register("7.2", "build_classifier", "A stacked model to a specification", models.build_classifier)
@@ -149,7 +153,7 @@ def check_build_classifier(build_classifier):
     for T, D in [(7, 3), (5, 2)]:
         model = build_learner_model(build_classifier, T, D, func="build_classifier")
         if (T, D) == (5, 2) and tuple(model.input_shape) == (None, 7, 3):
-            raise Mistake("the model ignores the arguments: it always has input shape (7, 3). "
+            raise Mistake("The model ignores the arguments: it always has input shape (7, 3). "
                           "Use keras.Input((T, D)) with the function's T and D.")
         check_model_against(model, models.build_classifier(T, D), T, D, func="build_classifier")
         check_compiled(model, "Adam", 1e-3, "binary_crossentropy")
@@ -174,13 +178,14 @@ def _pre_padded(seqs, value):
     return x
 
 
-@register("7.3", "pad_and_mask", "Pad a ragged batch and build its mask", batching.pad_and_mask)
+@register("7.3", "pad_and_mask", "Pad a ragged batch and build its mask", batching.pad_and_mask,
+          shapes="seqs[i] (T_i, D) -> x (N, T_max, D), mask (N, T_max)")
 def check_pad_and_mask(pad_and_mask):
     seqs = _ragged()
     exp_x, exp_mask = batching.pad_and_mask(seqs)
     out = pad_and_mask([s.copy() for s in seqs])
     if not isinstance(out, tuple) or len(out) != 2:
-        raise Mistake("return the pair (x, mask): the padded batch and the mask of real steps.")
+        raise Mistake("Return the pair (x, mask): the padded batch and the mask of real steps.")
     x = as_result_array(out[0], "x")
     N, T, D = exp_x.shape
     if x.shape == (N, len(seqs[0]), D):
@@ -198,9 +203,9 @@ def check_pad_and_mask(pad_and_mask):
         raise Mistake(f"Your mask has dtype {mask.dtype}; make it boolean (True at real steps), e.g. "
                       "np.arange(T_max) < length.")
     if np.array_equal(mask, ~exp_mask):
-        raise Mistake("the mask is inverted: True must mark the REAL steps (Keras skips the False ones).")
+        raise Mistake("The mask is inverted: True must mark the REAL steps (Keras skips the False ones).")
     if np.array_equal(mask, np.any(exp_x != 0.0, axis=-1)):
-        raise Mistake("the mask marks a real step as padding: sequence 1 has a genuine all-zero step. Build the "
+        raise Mistake("The mask marks a real step as padding: sequence 1 has a genuine all-zero step. Build the "
                       "mask from the lengths (t < T_i), not by comparing x with the padding value.")
     diagnose(mask, exp_mask, "mask", [
         (_pre_padded([np.ones((len(s), 1)) for s in seqs], 0.0)[..., 0] > 0,
