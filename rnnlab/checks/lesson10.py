@@ -1,0 +1,165 @@
+"""Checks of lesson 10 (text generation): sample_next and bits_per_char."""
+import warnings
+
+import numpy as np
+
+from .. import textgen
+from . import Mistake, as_result_array, call, diagnose, expect_shape, register
+
+
+def _quiet_call(fn, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
+            return call(fn, *args)
+
+
+def _unpack_sample(out, V):
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise Mistake(f"sample_next should return the pair (index, p), got a {type(out).__name__}.")
+    index, p = out
+    if isinstance(index, np.ndarray) and index.ndim == 1 and np.ndim(p) == 0:
+        raise Mistake("the pair is the wrong way round: return (index, p), the sampled index first.")
+    if isinstance(index, (float, np.floating)) and not float(index).is_integer():
+        raise Mistake(f"index is {index}, a probability, not a position: rng.choice(p) picks one of the values "
+                      "of p; rng.choice(len(p), p=p) picks an index with those probabilities.")
+    if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+        if isinstance(index, np.ndarray) and index.size == 1 and np.issubdtype(index.dtype, np.integer):
+            index = int(index.reshape(-1)[0])
+        else:
+            raise Mistake(f"index should be one integer (the id of the sampled character), got "
+                          f"{type(index).__name__}.")
+    if not 0 <= int(index) < V:
+        raise Mistake(f"index {index} is outside 0 .. {V - 1}: it must be a position in logits.")
+    p = as_result_array(p, "p")
+    return int(index), p
+
+
+def _refused(exc):
+    msg = str(exc)
+    if "non-negative" in msg or "negative" in msg:
+        raise Mistake("rng.choice refused p: it has negative entries, so it is not a probability distribution; "
+                      "apply the softmax to logits / temperature.") from None
+    if "sum to 1" in msg:
+        raise Mistake("rng.choice refused p: it does not sum to 1. Divide np.exp(z) by its sum, with "
+                      "z = logits / temperature (dividing the probabilities by the temperature breaks the sum).") from None
+    raise exc
+
+
+@register("10.1", "sample_next", "Sampling with a temperature", textgen.sample_next)
+def check_sample_next(sample_next):
+    logits = np.log(np.array([0.6, 0.3, 0.09, 0.01]))
+    V, T = len(logits), 0.5
+    rng = np.random.default_rng(0)
+    try:
+        index, p = _unpack_sample(_quiet_call(sample_next, logits, T, rng), V)
+    except ValueError as exc:
+        _refused(exc)
+    expect_shape(p, (V,), "p", "(V,)")
+    expected = textgen.softmax(logits, T)
+    plain = textgen.softmax(logits)
+    if np.all(np.isfinite(p)) and abs(p.sum() - 1) > 1e-6:
+        if np.allclose(p * T, plain):
+            raise Mistake("you divided the probabilities by the temperature; divide the LOGITS: "
+                          "softmax(logits / temperature).")
+        if np.allclose(p / p.sum(), expected):
+            raise Mistake(f"p sums to {p.sum():.3g}, not 1: divide np.exp(...) by its sum.")
+        raise Mistake(f"p sums to {p.sum():.3g}; probabilities must sum to 1 (divide by the sum of the exponentials).")
+    diagnose(p, expected, "p", [
+        (plain, "p is the plain softmax(logits): the temperature had no effect. (Dividing the probabilities by "
+                "the temperature and normalising again cancels out.) Divide the LOGITS: softmax(logits / temperature)."),
+        (textgen.softmax(logits * T), "the temperature is applied as a multiplication; divide: logits / temperature "
+                                      "(a temperature below 1 must make the distribution sharper)."),
+        (textgen.softmax(logits - T), "the temperature was subtracted; divide the logits by it: logits / temperature."),
+        (logits / T, "p is logits / temperature: apply the softmax to get probabilities."),
+    ])
+    # large logits: exp overflows unless the maximum is subtracted first
+    big = np.array([1000.0, 999.0, 990.0, 0.0])
+    try:
+        _, p_big = _unpack_sample(_quiet_call(sample_next, big, 1.0, np.random.default_rng(1)), V)
+    except ValueError as exc:
+        if "nan" in str(exc).lower() or "probabilities" in str(exc).lower():
+            raise Mistake("with large logits (1000) np.exp overflows to inf and p becomes nan: subtract the largest "
+                          "logit first (z - z.max()); the softmax does not change.") from None
+        raise
+    if not np.all(np.isfinite(p_big)):
+        raise Mistake("with large logits (1000) np.exp overflows to inf and p becomes nan: subtract the largest "
+                      "logit first (z - z.max()); the softmax does not change.")
+    diagnose(p_big, textgen.softmax(big), "p for logits [1000, 999, 990, 0]")
+    # the samples follow p
+    r = np.random.default_rng(3)
+    draws = np.array([_unpack_sample(_quiet_call(sample_next, logits, T, r), V)[0] for _ in range(3000)])
+    freq = np.bincount(draws, minlength=V) / len(draws)
+    if np.all(draws == np.argmax(logits)):
+        raise Mistake("sample_next always returns the most likely character: draw at random with "
+                      "rng.choice(len(p), p=p) (argmax gives the same text every time, and loops).")
+    if np.max(np.abs(freq - expected)) > 0.04:
+        if np.max(np.abs(freq - plain)) < 0.04:
+            raise Mistake("the samples follow softmax(logits), not the p you return: sample from the tempered p.")
+        raise Mistake(f"the samples do not follow p: over 3000 draws the frequencies were {np.round(freq, 2)} but p "
+                      f"is {np.round(expected, 2)}. Draw with rng.choice(len(p), p=p).")
+    # the given rng must be the only source of randomness (checked last: argmax does not use it either)
+    r = np.random.default_rng(2)
+    before = r.bit_generator.state
+    _quiet_call(sample_next, logits, 1.0, r)
+    if r.bit_generator.state == before:
+        raise Mistake("the rng argument was not used, so a seed does not reproduce the text: draw with "
+                      "rng.choice(len(p), p=p), not np.random.choice or a new generator.")
+
+
+
+def _unpack_bits(out):
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise Mistake(f"bits_per_char should return the pair (bits, perplexity), got a {type(out).__name__}.")
+    values = []
+    for value, what in zip(out, ("bits", "perplexity")):
+        arr = as_result_array(value, what)
+        if arr.size != 1:
+            raise Mistake(f"{what} should be one number (an average over the characters), got shape {arr.shape}.")
+        values.append(float(arr.reshape(-1)[0]))
+    return values
+
+
+@register("10.2", "bits_per_char", "Bits per character and perplexity", textgen.bits_per_char)
+def check_bits_per_char(bits_per_char):
+    r = np.random.default_rng(0)
+    n, V = 6, 5
+    probs = r.dirichlet(np.ones(V), size=n)
+    targets = (probs.argmax(axis=1) + 1 + r.integers(0, V - 1, n)) % V     # never the most likely character
+    bits, ppl = _unpack_bits(_quiet_call(bits_per_char, probs, targets))
+    e_bits, e_ppl = textgen.bits_per_char(probs, targets)
+    p_true = probs[np.arange(n), targets]
+    diagnose(np.array(bits), np.array(e_bits), "bits", [
+        (np.array(-np.mean(np.log(p_true))), "that is in nats (natural log); bits use log base 2: np.log2, "
+                                             "or divide by np.log(2)."),
+        (np.array(-np.mean(np.log10(p_true))), "that uses log base 10; bits use log base 2 (np.log2)."),
+        (np.array(-np.sum(np.log2(p_true))), "that is the SUM over the characters; bits per character is the "
+                                             "mean (np.mean)."),
+        (np.array(np.mean(np.log2(p_true))), "bits came out negative: the surprise is -log2(p), with a minus sign."),
+        (np.array(-np.mean(np.log2(probs.max(axis=1)))), "you used the probability of the PREDICTED (most likely) "
+                                                         "character; use the probability of the TRUE one: "
+                                                         "probs[np.arange(n), targets]."),
+        (np.array(-np.mean(np.log2(probs[targets]))), "probs[targets] picks whole rows; pick one entry per row: "
+                                                      "probs[np.arange(n), targets]."),
+        (np.array(-np.mean(np.log2(probs[:, targets]))), "probs[:, targets] is an (n, n) table; pick one entry per "
+                                                         "row: probs[np.arange(n), targets]."),
+        (np.array(-np.log2(np.mean(p_true))), "average the surprises, not the probabilities: "
+                                              "np.mean(-np.log2(p_true)), in that order."),
+        (np.array(-np.mean(np.log2(probs))), "you averaged over every entry of probs; use only the true "
+                                             "characters' probabilities: probs[np.arange(n), targets]."),
+    ])
+    diagnose(np.array(ppl), np.array(e_ppl), "perplexity", [
+        (np.array(np.exp(e_bits)), "perplexity = 2 ** bits: the base must match the log (np.exp goes with nats)."),
+        (np.array(10 ** e_bits), "perplexity = 2 ** bits: the base must match the log."),
+        (np.array(e_bits), "perplexity is not the bits themselves: it is 2 ** bits."),
+        (np.array(1 / np.mean(p_true)), "perplexity is 2 ** (average bits), not 1 / (average probability)."),
+        (np.array(2 ** -e_bits), "perplexity is 2 ** bits (bits are already positive), not 2 ** -bits."),
+    ])
+    # a perfect model: no surprise at all, perplexity 1
+    bits0, ppl0 = _unpack_bits(_quiet_call(bits_per_char, np.eye(3), np.arange(3)))
+    diagnose(np.array([bits0, ppl0]), np.array([0.0, 1.0]), "(bits, perplexity) of a perfect model")
+    # float32 probabilities, as Keras returns them
+    bits32, _ = _unpack_bits(_quiet_call(bits_per_char, probs.astype(np.float32), targets))
+    if abs(bits32 - e_bits) > 1e-4:
+        raise Mistake("with float32 probabilities (what Keras returns) the bits change: compute as above, "
+                      "without rounding the probabilities.")
