@@ -220,8 +220,17 @@ def _lstm_weights(func, Wx, Wh, b, D):
 
 
 def _lstm_gates(a, H):
-    """Cut the pre-activations a (N, 4H) into the blocks [i, f, c, o] and apply each one's activation."""
-    return sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+    """The activations of the pre-activations a (N, 4H), blocks [i, f, c, o]: the sigmoid for the
+    three gates, tanh for the candidate. Returns one (N, 4H) array in the same block order."""
+    g = sigmoid(a)
+    g[:, 2 * H:3 * H] = np.tanh(a[:, 2 * H:3 * H])
+    return g
+
+
+def _blocks(a, k):
+    """The k gate blocks side by side in the last axis of a, as views."""
+    H = a.shape[-1] // k
+    return [a[..., j * H:(j + 1) * H] for j in range(k)]
 
 
 def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
@@ -239,7 +248,7 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     expect_shape(func, "c_prev", c_prev, (N, H), "(N, H)")
     dt = float_dtype(x, h_prev, c_prev, Wx, Wh, b)
 
-    i, f, c_tilde, o = _lstm_gates((x @ Wx + h_prev @ Wh + b).astype(dt, copy=False), H)
+    i, f, c_tilde, o = _blocks(_lstm_gates((x @ Wx + h_prev @ Wh + b).astype(dt, copy=False), H), 4)
     c_next = f * c_prev + i * c_tilde
     h_next = o * np.tanh(c_next)
     return h_next, c_next, LSTMStepCache(x, h_prev, c_prev, Wx, Wh, i, f, c_tilde, o, c_next)
@@ -301,14 +310,16 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None):
     dt = float_dtype(x, h0, c0, Wx, Wh, b)
 
     xw = (x @ Wx + b).astype(dt, copy=False)      # input projection of all T steps in one product: (N, T, 4H)
-    i, f, c_tilde, o, c, h = (np.empty((N, T, H), dtype=dt) for _ in range(6))
+    gates = np.empty((N, T, 4 * H), dtype=dt)     # i, f, c~, o of every step, side by side like Wx's columns
+    c, h = np.empty((N, T, H), dtype=dt), np.empty((N, T, H), dtype=dt)
     h_t, c_t = h0, c0
     for t in range(T):
-        i[:, t], f[:, t], c_tilde[:, t], o[:, t] = _lstm_gates(xw[:, t] + h_t @ Wh, H)
-        c_t = f[:, t] * c_t + i[:, t] * c_tilde[:, t]
-        h_t = o[:, t] * np.tanh(c_t)
-        c[:, t], h[:, t] = c_t, h_t
-    return h, LSTMCache(x, h0, c0, Wx, Wh, i, f, c_tilde, o, c, h)
+        g = _lstm_gates(xw[:, t] + h_t @ Wh, H)
+        i, f, c_tilde, o = _blocks(g, 4)
+        c_t = f * c_t + i * c_tilde
+        h_t = o * np.tanh(c_t)
+        gates[:, t], c[:, t], h[:, t] = g, c_t, h_t
+    return h, LSTMCache(x, h0, c0, Wx, Wh, *_blocks(gates, 4), c, h)
 
 
 def lstm_backward(dh, cache: LSTMCache):
@@ -325,16 +336,17 @@ def lstm_backward(dh, cache: LSTMCache):
 
     tanh_c = np.tanh(cache.c)
     c_prev = np.concatenate([cache.c0[:, None], cache.c[:, :-1]], axis=1)   # c_{t-1} for every t
+    WhT = np.ascontiguousarray(cache.Wh.T)          # (4H, H), contiguous: a faster product in the loop
     da = np.empty((N, T, 4 * H), dtype=dt)          # gradient on the pre-activations of every step
     dh_t = np.zeros((N, H), dtype=dt)               # gradients flowing back from step t+1
     dc_t = np.zeros((N, H), dtype=dt)
     for t in reversed(range(T)):
-        dh_total = dh[:, t] + dh_t
-        dc_total = dc_t + dh_total * cache.o[:, t] * (1 - tanh_c[:, t] ** 2)
+        dh_total = dh[:, t] + dh_t                  # from the loss at step t and from step t+1
+        dc_total = dc_t + dh_total * cache.o[:, t] * (1 - tanh_c[:, t] ** 2)   # from c_{t+1} and through h_t
         da[:, t] = _lstm_gate_grads(dh_total, dc_total, tanh_c[:, t], cache.i[:, t], cache.f[:, t],
                                     cache.c_tilde[:, t], cache.o[:, t], c_prev[:, t])
-        dh_t = da[:, t] @ cache.Wh.T
-        dc_t = dc_total * cache.f[:, t]
+        dh_t = da[:, t] @ WhT
+        dc_t = dc_total * cache.f[:, t]             # back along the cell: only the forget gate
 
     h_prev = np.concatenate([cache.h0[:, None], cache.h[:, :-1]], axis=1)   # h_{t-1} for every t
     dx = da @ cache.Wx.T
@@ -398,13 +410,14 @@ def _gru_weights(func, Wx, Wh, b, D):
 def _gru_cell(xw, h_prev, Wh, b_rec, reset_after, H):
     """One GRU step from the input projection xw = x @ Wx + b_input (N, 3H).
 
-    Returns h_next, z, r, h_tilde, rec_h (None when reset_after=False)."""
+    Returns h_next (N, H), zr (N, 2H): the gates z and r side by side, h_tilde (N, H), and
+    rec_h (N, H), the recurrent term the reset gate multiplies (None when reset_after=False)."""
     if reset_after:
         hw = h_prev @ Wh + b_rec                      # (N, 3H): all three recurrent products at once
     else:
         hw = h_prev @ Wh[:, :2 * H]                   # (N, 2H): z and r only; h~ needs r first
-    z = sigmoid(xw[:, :H] + hw[:, :H])
-    r = sigmoid(xw[:, H:2 * H] + hw[:, H:2 * H])
+    zr = sigmoid(xw[:, :2 * H] + hw[:, :2 * H])       # update and reset gates
+    z, r = zr[:, :H], zr[:, H:]
     if reset_after:
         rec_h = hw[:, 2 * H:]
         h_tilde = np.tanh(xw[:, 2 * H:] + r * rec_h)                   # reset AFTER the matrix product
@@ -412,7 +425,7 @@ def _gru_cell(xw, h_prev, Wh, b_rec, reset_after, H):
         rec_h = None
         h_tilde = np.tanh(xw[:, 2 * H:] + (r * h_prev) @ Wh[:, 2 * H:])  # reset BEFORE the matrix product
     h_next = z * h_prev + (1 - z) * h_tilde
-    return h_next, z, r, h_tilde, rec_h
+    return h_next, zr, h_tilde, rec_h
 
 
 def gru_step_forward(x, h_prev, Wx, Wh, b):
@@ -431,16 +444,16 @@ def gru_step_forward(x, h_prev, Wx, Wh, b):
     dt = float_dtype(x, h_prev, Wx, Wh, b)
 
     xw = (x @ Wx + (b[0] if reset_after else b)).astype(dt, copy=False)
-    h_next, z, r, h_tilde, rec_h = _gru_cell(xw, h_prev, Wh, b[1] if reset_after else None, reset_after, H)
-    return h_next, GRUStepCache(x, h_prev, Wx, Wh, z, r, h_tilde, rec_h, reset_after)
+    h_next, zr, h_tilde, rec_h = _gru_cell(xw, h_prev, Wh, b[1] if reset_after else None, reset_after, H)
+    return h_next, GRUStepCache(x, h_prev, Wx, Wh, *_blocks(zr, 2), h_tilde, rec_h, reset_after)
 
 
-def _gru_grads(dh, h_prev, z, r, h_tilde, rec_h, Wh, H):
+def _gru_grads(dh, h_prev, z, r, h_tilde, rec_h, WhT, H):
     """Backward through one GRU step, given dh (N, H), the whole gradient on its output.
 
-    Returns da_x (N, 3H), the gradient on the input projection x @ Wx + b_input (blocks
-    [z, r, h~]); da_rec (N, 3H), on the recurrent projection h_prev @ Wh + b[1] (reset_after=True;
-    None otherwise); and dh_prev (N, H).
+    WhT is Wh.T, (3H, H). Returns da_x (N, 3H), the gradient on the input projection
+    x @ Wx + b_input (blocks [z, r, h~]); da_rec (N, 3H), on the recurrent projection
+    h_prev @ Wh + b[1] (reset_after=True, when rec_h is given; None otherwise); and dh_prev (N, H).
     """
     dz = dh * (h_prev - h_tilde)                        # h_next = z * h_prev + (1 - z) * h~
     da_h = dh * (1 - z) * (1 - h_tilde ** 2)            # through (1 - z) and the candidate's tanh
@@ -448,14 +461,14 @@ def _gru_grads(dh, h_prev, z, r, h_tilde, rec_h, Wh, H):
     if rec_h is not None:                               # reset_after=True: h~ = tanh(... + r * rec_h)
         dr = da_h * rec_h
     else:                                               # reset_after=False: h~ = tanh(... + (r * h_prev) @ Wh_h)
-        d_rh = da_h @ Wh[:, 2 * H:].T                   # gradient on r * h_prev
+        d_rh = da_h @ WhT[2 * H:]                       # gradient on r * h_prev
         dr = d_rh * h_prev
         dh_prev = dh_prev + d_rh * r
     da_x = np.concatenate([dz * z * (1 - z), dr * r * (1 - r), da_h], axis=1)
     if rec_h is not None:
         da_rec = np.concatenate([da_x[:, :2 * H], da_h * r], axis=1)
-        return da_x, da_rec, dh_prev + da_rec @ Wh.T
-    return da_x, None, dh_prev + da_x[:, :2 * H] @ Wh[:, :2 * H].T
+        return da_x, da_rec, dh_prev + da_rec @ WhT
+    return da_x, None, dh_prev + da_x[:, :2 * H] @ WhT[:2 * H]
 
 
 def gru_step_backward(dh_next, cache: GRUStepCache):
@@ -470,7 +483,7 @@ def gru_step_backward(dh_next, cache: GRUStepCache):
     H = cache.h_prev.shape[1]
 
     da_x, da_rec, dh_prev = _gru_grads(dh_next, cache.h_prev, cache.z, cache.r, cache.h_tilde, cache.rec_h,
-                                       cache.Wh, H)
+                                       cache.Wh.T, H)
     dx = da_x @ cache.Wx.T
     dWx = cache.x.T @ da_x
     if cache.reset_after:
@@ -497,16 +510,16 @@ def gru_forward(x, h0, Wx, Wh, b):
     dt = float_dtype(x, h0, Wx, Wh, b)
 
     xw = (x @ Wx + (b[0] if reset_after else b)).astype(dt, copy=False)   # all T input projections: (N, T, 3H)
-    z, r, h_tilde, h = (np.empty((N, T, H), dtype=dt) for _ in range(4))
+    zr = np.empty((N, T, 2 * H), dtype=dt)          # z and r of every step, side by side
+    h_tilde, h = np.empty((N, T, H), dtype=dt), np.empty((N, T, H), dtype=dt)
     rec_h = np.empty((N, T, H), dtype=dt) if reset_after else None
     h_t = h0
     for t in range(T):
-        h_t, z[:, t], r[:, t], h_tilde[:, t], rec = _gru_cell(xw[:, t], h_t, Wh, b[1] if reset_after else None,
-                                                              reset_after, H)
+        h_t, zr[:, t], h_tilde[:, t], rec = _gru_cell(xw[:, t], h_t, Wh, b[1] if reset_after else None, reset_after, H)
         if reset_after:
             rec_h[:, t] = rec
         h[:, t] = h_t
-    return h, GRUCache(x, h0, Wx, Wh, z, r, h_tilde, rec_h, h, reset_after)
+    return h, GRUCache(x, h0, Wx, Wh, *_blocks(zr, 2), h_tilde, rec_h, h, reset_after)
 
 
 def gru_backward(dh, cache: GRUCache):
@@ -522,13 +535,14 @@ def gru_backward(dh, cache: GRUCache):
     dt = np.result_type(dh, cache.h)
 
     h_prev = np.concatenate([cache.h0[:, None], cache.h[:, :-1]], axis=1)   # h_{t-1} for every t
+    WhT = np.ascontiguousarray(cache.Wh.T)          # (3H, H), contiguous: a faster product in the loop
     da_x = np.empty((N, T, 3 * H), dtype=dt)        # gradient on the input projection of every step
     da_rec = np.empty((N, T, 3 * H), dtype=dt) if cache.reset_after else None
     dh_t = np.zeros((N, H), dtype=dt)               # gradient flowing back from step t+1
     for t in reversed(range(T)):
         rec_h = cache.rec_h[:, t] if cache.reset_after else None
         da_x[:, t], rec, dh_t = _gru_grads(dh[:, t] + dh_t, h_prev[:, t], cache.z[:, t], cache.r[:, t],
-                                           cache.h_tilde[:, t], rec_h, cache.Wh, H)
+                                           cache.h_tilde[:, t], rec_h, WhT, H)
         if cache.reset_after:
             da_rec[:, t] = rec
 
