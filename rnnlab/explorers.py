@@ -267,6 +267,67 @@ def gradient_explorer_widget(T: int = 60, H: int = 32):
     box.add_class("rnnlab-explorer")
     return box
 
+# --------------------------------------------------------------------------------------
+# Lesson 10: sampling text at a temperature
+# --------------------------------------------------------------------------------------
+
+def generation_view(lm, vocab, prompt: str, temperature: float, n: int = 200, seed: int = 0,
+                    sampler=None, k: int = 8) -> dict:
+    """Compute core of the text-generation explorer.
+
+    lm: a character model with zero_state/step/logits (rnnlab.textgen.NumpyCharGRU), vocab: its
+    CharVocab. Returns {"text": n characters sampled after prompt at this temperature,
+    "next": the k most likely next characters after prompt [(char, p)], "entropy": the entropy of
+    that next-character distribution in bits (how many choices the model leaves open)}.
+    """
+    from . import textgen
+    sampler = sampler or textgen.sample_next
+    p = textgen.softmax(lm.logits(vocab.encode(prompt))[-1], temperature)
+    top = np.argsort(p)[::-1][:k]
+    nz = p[p > 0]
+    return {"text": textgen.generate(lm, vocab, prompt, n, temperature, seed, sampler),
+            "next": [(vocab.chars[i], float(p[i])) for i in top],
+            "entropy": float(-np.sum(nz * np.log2(nz)))}
+
+
+def generation_html(prompt: str, view: dict) -> str:
+    """The explorer's display: prompt (bold) + sampled text, and bars for the next-character table."""
+    import html
+    shown = lambda c: {"\n": "\u21b5", " ": "\u2423", "\t": "\u21e5"}.get(c, c)
+    bars = "".join(
+        f"<div style='display:flex; align-items:center; gap:6px; font-family:monospace'>"
+        f"<span style='width:1.5em; text-align:center'>{html.escape(shown(c))}</span>"
+        f"<span style='display:inline-block; height:12px; width:{int(200 * p)}px; background:#2563eb'></span>"
+        f"<span>{p:.2f}</span></div>" for c, p in view["next"])
+    return (f"<div style='display:flex; gap:24px; align-items:flex-start'>"
+            f"<pre style='flex:1; white-space:pre-wrap; font-size:13px; margin:0; padding:6px; background:#f8fafc'>"
+            f"<b>{html.escape(prompt)}</b>{html.escape(view['text'])}</pre>"
+            f"<div><div style='font-size:12px; margin-bottom:4px'>next character after the prompt "
+            f"(entropy {view['entropy']:.2f} bits)</div>{bars}</div></div>")
+
+
+def show_generation(lm, vocab, prompt: str = "def ", n: int = 200, sampler=None):
+    """Explorer: a temperature slider and a prompt box; shows sampled text and the next-character odds."""
+    import ipywidgets as w
+    from IPython.display import display
+
+    temperature = w.FloatSlider(value=0.8, min=0.1, max=2.0, step=0.05, description="temperature",
+                                continuous_update=False, readout_format=".2f")
+    box_prompt = w.Text(value=prompt, description="prompt", continuous_update=False)
+    seed = w.IntSlider(value=0, min=0, max=20, description="seed", continuous_update=False)
+    out = w.HTML()
+
+    def redraw(*_):
+        view = generation_view(lm, vocab, box_prompt.value, temperature.value, n, seed.value, sampler)
+        out.value = generation_html(box_prompt.value, view)
+
+    for control in (temperature, box_prompt, seed):
+        control.observe(redraw, names="value")
+    redraw()
+    box = w.VBox([w.HBox([box_prompt, temperature, seed]), out])
+    box.add_class("rnnlab-explorer")
+    display(box)
+
 
 # --------------------------------------------------------------------------------------
 # Lesson 05: stepping an LSTM through a sequence
@@ -379,9 +440,14 @@ def _unit_color(k: int) -> str:
 
 def show_lstm_stepping(T: int = 30, H: int = 4):
     """Explorer: step an LSTM through a sequence; controls for the input and the forget-gate bias."""
+    from IPython.display import display
+    display(lstm_stepping_widget(T, H))
+
+
+def lstm_stepping_widget(T: int = 30, H: int = 4):
+    """The widget box of `show_lstm_stepping` (CSS class rnnlab-explorer), built and drawn once."""
     import ipywidgets as w
     import matplotlib.pyplot as plt
-    from IPython.display import display
 
     style = {"description_width": "initial"}
     step = w.IntSlider(value=3, min=0, max=T - 1, description="step t", continuous_update=False)
@@ -408,72 +474,11 @@ def show_lstm_stepping(T: int = 30, H: int = 4):
             fig = plt.figure(figsize=(9.5, 5.2))
             draw_lstm_stepping(fig, states, t)
             plt.show()
+            plt.close(fig)
 
     for control in (step, kind, height, bias):
         control.observe(redraw, names="value")
     redraw()
     box = w.VBox([w.HBox([step, kind]), w.HBox([height, bias]), status, out])
     box.add_class("rnnlab-explorer")
-    display(box)
-
-
-# --------------------------------------------------------------------------------------
-# Lesson 10: sampling text at a temperature
-# --------------------------------------------------------------------------------------
-
-def generation_view(lm, vocab, prompt: str, temperature: float, n: int = 200, seed: int = 0,
-                    sampler=None, k: int = 8) -> dict:
-    """Compute core of the text-generation explorer.
-
-    lm: a character model with zero_state/step/logits (rnnlab.textgen.NumpyCharGRU), vocab: its
-    CharVocab. Returns {"text": n characters sampled after prompt at this temperature,
-    "next": the k most likely next characters after prompt [(char, p)], "entropy": the entropy of
-    that next-character distribution in bits (how many choices the model leaves open)}.
-    """
-    from . import textgen
-    sampler = sampler or textgen.sample_next
-    p = textgen.softmax(lm.logits(vocab.encode(prompt))[-1], temperature)
-    top = np.argsort(p)[::-1][:k]
-    nz = p[p > 0]
-    return {"text": textgen.generate(lm, vocab, prompt, n, temperature, seed, sampler),
-            "next": [(vocab.chars[i], float(p[i])) for i in top],
-            "entropy": float(-np.sum(nz * np.log2(nz)))}
-
-
-def generation_html(prompt: str, view: dict) -> str:
-    """The explorer's display: prompt (bold) + sampled text, and bars for the next-character table."""
-    import html
-    shown = lambda c: {"\n": "\u21b5", " ": "\u2423", "\t": "\u21e5"}.get(c, c)
-    bars = "".join(
-        f"<div style='display:flex; align-items:center; gap:6px; font-family:monospace'>"
-        f"<span style='width:1.5em; text-align:center'>{html.escape(shown(c))}</span>"
-        f"<span style='display:inline-block; height:12px; width:{int(200 * p)}px; background:#2563eb'></span>"
-        f"<span>{p:.2f}</span></div>" for c, p in view["next"])
-    return (f"<div style='display:flex; gap:24px; align-items:flex-start'>"
-            f"<pre style='flex:1; white-space:pre-wrap; font-size:13px; margin:0; padding:6px; background:#f8fafc'>"
-            f"<b>{html.escape(prompt)}</b>{html.escape(view['text'])}</pre>"
-            f"<div><div style='font-size:12px; margin-bottom:4px'>next character after the prompt "
-            f"(entropy {view['entropy']:.2f} bits)</div>{bars}</div></div>")
-
-
-def show_generation(lm, vocab, prompt: str = "def ", n: int = 200, sampler=None):
-    """Explorer: a temperature slider and a prompt box; shows sampled text and the next-character odds."""
-    import ipywidgets as w
-    from IPython.display import display
-
-    temperature = w.FloatSlider(value=0.8, min=0.1, max=2.0, step=0.05, description="temperature",
-                                continuous_update=False, readout_format=".2f")
-    box_prompt = w.Text(value=prompt, description="prompt", continuous_update=False)
-    seed = w.IntSlider(value=0, min=0, max=20, description="seed", continuous_update=False)
-    out = w.HTML()
-
-    def redraw(*_):
-        view = generation_view(lm, vocab, box_prompt.value, temperature.value, n, seed.value, sampler)
-        out.value = generation_html(box_prompt.value, view)
-
-    for control in (temperature, box_prompt, seed):
-        control.observe(redraw, names="value")
-    redraw()
-    box = w.VBox([w.HBox([box_prompt, temperature, seed]), out])
-    box.add_class("rnnlab-explorer")
-    display(box)
+    return box
