@@ -31,7 +31,7 @@ def _check_cache(cache, cls, fields: dict, func: str):
     name = cls.__name__
     if not isinstance(cache, cls):
         got = "None" if cache is None else type(cache).__name__
-        raise Mistake(f"the cache is {got}; return {name}({', '.join(fields)}): the backward pass reads "
+        raise Mistake(f"The cache is {got}; return {name}({', '.join(fields)}): the backward pass reads "
                       "its fields by name.")
     for field, expected in fields.items():
         value = getattr(cache, field)
@@ -80,39 +80,39 @@ def step_mistakes(x, h, c_prev, Wx, Wh, b):
             continue
         B = {k: a[:, j * (a.shape[1] // 4):(j + 1) * (a.shape[1] // 4)] for j, k in enumerate(order)}
         hn, cn = _cell(sig(B["i"]), sig(B["f"]), np.tanh(B["c"]), sig(B["o"]), c_prev)
-        hint = (f"the gate blocks are read in the order {_order_name(order)}; Keras' order is "
+        hint = (f"The gate blocks are read in the order {_order_name(order)}; Keras' order is "
                 "[i, f, c, o]: i = a[:, :H], f = a[:, H:2*H], c~ = a[:, 2*H:3*H], o = a[:, 3*H:].")
         if "".join(order) == "fico":          # the same numbers as c_next = i * c_prev + f * c~
-            hint = ("the input and forget gates are swapped: either the blocks are cut as [f, i, c, o] (Keras' "
+            hint = ("The input and forget gates are swapped: either the blocks are cut as [f, i, c, o] (Keras' "
                     "order is [i, f, c, o]) or c_next = i * c_prev + f * c~ (it is f * c_prev + i * c~).")
         out.append((hn, cn, hint))
     A0 = _blocks(x @ Wx + h @ Wh)
     out += [
         (*_cell(sig(A0["i"]), sig(A0["f"]), np.tanh(A0["c"]), sig(A0["o"]), c_prev),
-         "the bias is missing: a = x @ Wx + h_prev @ Wh + b, before the gates are cut out."),
+         "The bias is missing: a = x @ Wx + h_prev @ Wh + b, before the gates are cut out."),
         (*_cell(i, f, sig(A["c"]), o, c_prev),
-         "the candidate c~ uses the sigmoid; it uses tanh (values in (-1, 1)), only i, f and o use the sigmoid."),
+         "The candidate c~ uses the sigmoid; it uses tanh (values in (-1, 1)), only i, f and o use the sigmoid."),
         (*_cell(np.tanh(A["i"]), np.tanh(A["f"]), g, np.tanh(A["o"]), c_prev),
-         "the gates i, f and o use tanh; gates use the sigmoid (values in (0, 1)); only the candidate uses tanh."),
+         "The gates i, f and o use tanh; gates use the sigmoid (values in (0, 1)); only the candidate uses tanh."),
         (*_cell(sig(A["i"]), sig(A["f"]), sig(A["c"]), sig(A["o"]), c_prev),
-         "everything uses the sigmoid; the candidate c~ uses tanh."),
+         "Everything uses the sigmoid; the candidate c~ uses tanh."),
         (o * np.tanh(f * (c_prev + i * g)), f * (c_prev + i * g),
-         "the forget gate multiplies the new content too: c_next = f * c_prev + i * c~ (f only on c_prev)."),
+         "The forget gate multiplies the new content too: c_next = f * c_prev + i * c~ (f only on c_prev)."),
         (o * np.tanh(c_prev + i * g), c_prev + i * g,
-         "the forget gate is missing: c_next = f * c_prev + i * c~."),
+         "The forget gate is missing: c_next = f * c_prev + i * c~."),
         (o * np.tanh(f * c_prev + g), f * c_prev + g,
-         "the input gate is missing: c_next = f * c_prev + i * c~."),
+         "The input gate is missing: c_next = f * c_prev + i * c~."),
         (o * np.tanh(f * c_prev + (1 - f) * g), f * c_prev + (1 - f) * g,
-         "you wrote c_next = f * c_prev + (1 - f) * c~ (that coupling is the GRU's); the LSTM has its own "
+         "You wrote c_next = f * c_prev + (1 - f) * c~ (that coupling is the GRU's); the LSTM has its own "
          "input gate: c_next = f * c_prev + i * c~."),
         (o * (f * c_prev + i * g), f * c_prev + i * g,
          "h_next = o * c_next is missing the tanh: h_next = o * tanh(c_next)."),
         (np.tanh(o * (f * c_prev + i * g)), f * c_prev + i * g,
-         "the tanh is outside the output gate: h_next = o * tanh(c_next)."),
+         "The tanh is outside the output gate: h_next = o * tanh(c_next)."),
         (o * np.tanh(c_prev), f * c_prev + i * g,
          "h_next uses the old cell state: h_next = o * tanh(c_next), with the new c_next."),
         (np.tanh(f * c_prev + i * g), f * c_prev + i * g,
-         "the output gate is missing: h_next = o * tanh(c_next)."),
+         "The output gate is missing: h_next = o * tanh(c_next)."),
     ]
     if Wx.shape == Wh.shape:                    # D == H: swapped weights still run
         Ax = _blocks(x @ Wh + h @ Wx + b)
@@ -204,12 +204,12 @@ def _forward_variants(x, h0, Wx, Wh, b, c0):
     shifted = np.concatenate([h0[:, None], expected[:, :-1]], axis=1)
     return expected, cache, [
         (np.swapaxes(expected, 0, 1), "h is time-major (T, N, H); the course is batch-major: store step t in h[:, t]."),
-        (c_not_carried, "every step starts from c0: carry the cell state too (c_t = c_next) inside the loop."),
-        (h_not_carried, "every step starts from h0: carry the hidden state (h_t = h_next) inside the loop."),
+        (c_not_carried, "Every step starts from c0: carry the cell state too (c_t = c_next) inside the loop."),
+        (h_not_carried, "Every step starts from h0: carry the hidden state (h_t = h_next) inside the loop."),
         (zero_c, "c0 is ignored: start the cell state from c0 when it is given (zeros only when c0 is None)."),
         (cache.c, "h holds the cell states c_t; return the hidden states h_t (store c_t in the cache's c)."),
         (shifted, "h[:, t] holds the state BEFORE step t: store the new state h_next, not h_prev."),
-        (np.repeat(expected[:, -1:], T, axis=1), "every h[:, t] equals the last state: store each step's new array."),
+        (np.repeat(expected[:, -1:], T, axis=1), "Every h[:, t] equals the last state: store each step's new array."),
         (np.zeros_like(expected), "h is all zeros: fill h[:, t] with each step's new state."),
     ]
 
@@ -281,14 +281,14 @@ BACKWARD_MISTAKES = [
     (dict(h_path=False), "dc misses the path through h_next: c_next also reaches the loss as h_next = o * tanh(c_next), "
                          "so dc = dc_next + dh_next * o * (1 - tanh(c_next)**2)."),
     (dict(c_path=False), "dc_next is dropped: the cell's gradient is dc = dc_next + dh_next * o * (1 - tanh(c_next)**2)."),
-    (dict(tanh_c=lambda c: 1 - c ** 2), "the derivative of tanh(c_next) is 1 - tanh(c_next)**2, not 1 - c_next**2."),
-    (dict(tanh_c=lambda c: np.ones_like(c)), "the path through h_next forgets the tanh: "
+    (dict(tanh_c=lambda c: 1 - c ** 2), "The derivative of tanh(c_next) is 1 - tanh(c_next)**2, not 1 - c_next**2."),
+    (dict(tanh_c=lambda c: np.ones_like(c)), "The path through h_next forgets the tanh: "
                                              "d h_next / d c_next = o * (1 - tanh(c_next)**2)."),
-    (dict(gate_deriv=lambda s: 1 - s ** 2), "the gates' derivative is the sigmoid's, s * (1 - s), not tanh's 1 - s**2."),
-    (dict(gate_deriv=lambda s: np.ones_like(s)), "the gates' sigmoid derivative is missing: multiply by s * (1 - s) "
+    (dict(gate_deriv=lambda s: 1 - s ** 2), "The gates' derivative is the sigmoid's, s * (1 - s), not tanh's 1 - s**2."),
+    (dict(gate_deriv=lambda s: np.ones_like(s)), "The gates' sigmoid derivative is missing: multiply by s * (1 - s) "
                                                  "for i, f and o."),
-    (dict(cand_deriv=lambda t: t * (1 - t)), "the candidate's derivative is tanh's, 1 - c_tilde**2, not the sigmoid's."),
-    (dict(cand_deriv=lambda t: np.ones_like(t)), "the candidate's tanh derivative (1 - c_tilde**2) is missing."),
+    (dict(cand_deriv=lambda t: t * (1 - t)), "The candidate's derivative is tanh's, 1 - c_tilde**2, not the sigmoid's."),
+    (dict(cand_deriv=lambda t: np.ones_like(t)), "The candidate's tanh derivative (1 - c_tilde**2) is missing."),
     (dict(forget_back=False), "dc_prev = dc * f: the cell gradient passes back through the forget gate."),
     (dict(o_uses="c_next"), "the output gate's gradient is dh_next * tanh(c_next) * o * (1 - o): use tanh(c_next), "
                             "not c_next."),
@@ -304,7 +304,7 @@ def _backward_mistakes(dh, dc, cache):
     for order in permutations(BLOCKS):
         if "".join(order) != BLOCKS:
             out.append((backward_variant(dh, dc, cache, order="".join(order)),
-                        f"the gradient blocks are stacked in the order {_order_name(order)}; stack them like the "
+                        f"The gradient blocks are stacked in the order {_order_name(order)}; stack them like the "
                         "forward pass, [i, f, c, o], so dWx, dWh and db line up with Wx, Wh and b."))
     return out
 
@@ -325,7 +325,7 @@ def check_lstm_step_backward(lstm_step_backward):
         got = _unpack(call(lstm_step_backward, dh, dc, cache), func, GRAD_NAMES)
         for k, v in vars(cache).items():
             if not np.array_equal(v, before[k]):
-                raise Mistake(f"your function changed cache.{k} in place: compute into new arrays.")
+                raise Mistake(f"Your function changed cache.{k} in place: compute into new arrays.")
         got = [as_result_array(g, n) for g, n in zip(got, GRAD_NAMES)]
         expected = ref.lstm_step_backward(dh, dc, cache)
         size = f" (N={N}, D={D}, H={H})" if probe_seed else ""
@@ -383,7 +383,7 @@ def _run_54(fn, probe):
         raise Mistake(f"keras_lstm_output raised ValueError: {msg}. keras.layers.LSTM(H) holds Wx (D, 4H), "
                       f"Wh (H, 4H) and b (4H,): H = Wh.shape[0] = {H} units (not Wx.shape[1]); build the layer for "
                       "inputs of width D, then layer.set_weights([Wx, Wh, b]) in that order.") from None
-    return as_result_array(out, "the output")
+    return as_result_array(out, "The output")
 
 
 @register("5.4", "keras_lstm_output", "The same weights in keras.layers.LSTM", _keras_lstm_output_reference)
@@ -395,9 +395,9 @@ def check_keras_lstm_output(keras_lstm_output):
         h0 = np.zeros((N, H), np.float32)
         expected, _ = ref.lstm_forward(x, h0, Wx, Wh, b)
         if out.shape == (N, H):
-            raise Mistake("the output holds only the last state: create the layer with return_sequences=True so "
+            raise Mistake("The output holds only the last state: create the layer with return_sequences=True so "
                           "it returns h at every step, (N, T, H), like lstm_forward.")
-        expect_shape(out, expected.shape, "the output", "(N, T, H)")
+        expect_shape(out, expected.shape, "The output", "(N, T, H)")
         if close(out, expected, 1e-4):
             continue
         wrong = []
@@ -405,18 +405,18 @@ def check_keras_lstm_output(keras_lstm_output):
             if order != (0, 1, 2, 3):
                 cols = np.concatenate([np.arange(k * H, (k + 1) * H) for k in order])
                 wrong.append((ref.lstm_forward(x, h0, Wx[:, cols], Wh[:, cols], b[cols])[0],
-                              "the gate blocks were reordered; Keras' order is already ours, [i, f, c, o]: "
+                              "The gate blocks were reordered; Keras' order is already ours, [i, f, c, o]: "
                               "copy Wx, Wh and b unchanged."))
         if D == H:
             wrong.append((ref.lstm_forward(x, h0, Wh, Wx, b)[0], "Wx and Wh are swapped: set_weights([Wx, Wh, b]) "
                                                                  "(kernel, recurrent_kernel, bias)."))
         wrong.append((ref.lstm_forward(x, h0, Wx, Wh, np.zeros_like(b))[0],
-                      "the bias is missing: set_weights([Wx, Wh, b]) with your b (Keras' own bias starts at "
+                      "The bias is missing: set_weights([Wx, Wh, b]) with your b (Keras' own bias starts at "
                       "zeros and ones)."))
         for value, hint in wrong:
             if close(out, value, 1e-4):
                 raise Mistake(hint)
-        raise Mistake("the layer computes other numbers than lstm_forward with the same weights: copy them with "
+        raise Mistake("The layer computes other numbers than lstm_forward with the same weights: copy them with "
                       "layer.set_weights([Wx, Wh, b]) and keep Keras' defaults, activation='tanh' and "
                       "recurrent_activation='sigmoid'.")
-    expect_dtype(out, np.float32, "the output")
+    expect_dtype(out, np.float32, "The output")

@@ -71,37 +71,37 @@ def step_mistakes(x, h, Wx, Wh, b):
         (gru_variant(x, h, Wx, Wh, b, mix="flipped"),
          "(1 - z) is on the wrong side: h_next = z * h_prev + (1 - z) * h~ (Keras: z keeps the old state)."),
         (gru_variant(x, h, Wx, Wh, b, mix="no_one_minus"),
-         "the candidate is added without (1 - z): h_next = z * h_prev + (1 - z) * h~."),
+         "The candidate is added without (1 - z): h_next = z * h_prev + (1 - z) * h~."),
         (gru_variant(x, h, Wx, Wh, b, cand=sig),
-         "the candidate h~ uses the sigmoid; it uses tanh. Only the gates z and r use the sigmoid."),
+         "The candidate h~ uses the sigmoid; it uses tanh. Only the gates z and r use the sigmoid."),
         (gru_variant(x, h, Wx, Wh, b, gate=np.tanh),
-         "the gates z and r use tanh; gates use the sigmoid (values in (0, 1))."),
+         "The gates z and r use tanh; gates use the sigmoid (values in (0, 1))."),
         (gru_variant(x, h, Wx, Wh, b, b_in=False, b_rec=False),
-         "the bias is missing: add b" + (" (b[0] to x @ Wx, b[1] to h_prev @ Wh)." if reset_after else
+         "The bias is missing: add b" + (" (b[0] to x @ Wx, b[1] to h_prev @ Wh)." if reset_after else
                                          " to x @ Wx.")),
     ]
     if reset_after:
         out += [
             (gru_variant(x, h, Wx, Wh, b, reset="before"),
-             "the reset gate is applied BEFORE the recurrent product, (r * h_prev) @ Wh_h: that is reset_after=False. "
+             "The reset gate is applied BEFORE the recurrent product, (r * h_prev) @ Wh_h: that is reset_after=False. "
              "With b of shape (2, 3H) (reset_after=True, Keras' default) it multiplies AFTER: "
              "r * (h_prev @ Wh_h + b[1, 2H:])."),
             (gru_variant(x, h, Wx, Wh, b, rec_bias_outside=True),
-             "the recurrent bias of the candidate is outside the reset gate: it belongs inside, "
+             "The recurrent bias of the candidate is outside the reset gate: it belongs inside, "
              "r * (h_prev @ Wh[:, 2H:] + b[1, 2H:])."),
             (gru_variant(x, h, Wx, Wh, b, b_rec=False),
-             "the recurrent bias b[1] is missing: with reset_after=True, h_prev @ Wh + b[1] (and b[0] goes with x @ Wx)."),
+             "The recurrent bias b[1] is missing: with reset_after=True, h_prev @ Wh + b[1] (and b[0] goes with x @ Wx)."),
             (gru_variant(x, h, Wx, Wh, b, b_in=False),
-             "the input bias b[0] is missing: x @ Wx + b[0]."),
+             "The input bias b[0] is missing: x @ Wx + b[0]."),
         ]
     else:
         out.append((gru_variant(x, h, Wx, Wh, b, reset="after"),
-                    "the reset gate is applied AFTER the recurrent product; with b of shape (3H,) "
+                    "The reset gate is applied AFTER the recurrent product; with b of shape (3H,) "
                     "(reset_after=False) it multiplies h_prev BEFORE: (r * h_prev) @ Wh[:, 2H:]."))
     for order in permutations(BLOCKS):
         if "".join(order) != BLOCKS:
             out.append((gru_variant(x, h, Wx, Wh, b, order="".join(order)),
-                        f"the blocks are read in the order [{', '.join(order)}]; Keras' order is [z, r, h]: "
+                        f"The blocks are read in the order [{', '.join(order)}]; Keras' order is [z, r, h]: "
                         "z = columns :H, r = H:2H, the candidate 2H:."))
     if Wx.shape == Wh.shape:
         out.append((gru_variant(x, h, Wx, Wh, b, swap_weights=True),
@@ -197,10 +197,10 @@ def check_gru_forward(gru_forward):
         swapped, _ = ref.gru_forward(np.swapaxes(x, 0, 1), h0, Wx, Wh, b)
         diagnose(h, expected, what, [
             (np.swapaxes(expected, 0, 1), "h is time-major (T, N, H); the course is batch-major: store step t in h[:, t]."),
-            (swapped, "you indexed the time step as x[t]; x is (N, T, D), so step t is x[:, t]."),
-            (stale, "every step starts from h0: carry the state (h_t = h_next) inside the loop."),
+            (swapped, "You indexed the time step as x[t]; x is (N, T, D), so step t is x[:, t]."),
+            (stale, "Every step starts from h0: carry the state (h_t = h_next) inside the loop."),
             (shifted, "h[:, t] holds the state BEFORE step t: store the new state h_next, not h_prev."),
-            (np.repeat(expected[:, -1:], T, axis=1), "every h[:, t] equals the last state: store each step's new array."),
+            (np.repeat(expected[:, -1:], T, axis=1), "Every h[:, t] equals the last state: store each step's new array."),
             (np.zeros_like(expected), "h is all zeros: fill h[:, t] with each step's new state."),
         ])
         fields = dict(x=x, h0=h0, Wx=Wx, Wh=Wh, z=ecache.z, r=ecache.r, h_tilde=ecache.h_tilde)
