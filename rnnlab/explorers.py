@@ -482,3 +482,79 @@ def lstm_stepping_widget(T: int = 30, H: int = 4):
     box = w.VBox([w.HBox([step, kind]), w.HBox([height, bias]), status, out])
     box.add_class("rnnlab-explorer")
     return box
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 09: attention weights as a heatmap aligned with the characters
+# --------------------------------------------------------------------------------------
+
+def attention_grid(weights, source: str, output: str):
+    """Cut a padded attention matrix down to the real characters.
+
+    weights: (Ty, Tx) for one example, Tx >= len(source), Ty >= len(output).
+    Returns (grid (len(output), len(source)), source characters, output characters).
+    """
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 2 or w.shape[0] < len(output) or w.shape[1] < len(source):
+        raise ValueError(f"attention_grid: weights should have shape (Ty, Tx) with Ty >= {len(output)} and "
+                         f"Tx >= {len(source)}, got {w.shape}")
+    return w[:len(output), :len(source)], list(source), list(output)
+
+
+def attention_alignment(grid, source_chars, output_chars):
+    """For each output character, the source position it attends to most: [(out, index, source char)]."""
+    top = np.asarray(grid).argmax(axis=1)
+    return [(o, int(i), source_chars[i]) for o, i in zip(output_chars, top)]
+
+
+def draw_attention(ax, grid, source_chars, output_chars, title: str = ""):
+    """Heatmap: one row per output character, one column per input character."""
+    ax.imshow(grid, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(source_chars)), [c if c != " " else "\u2423" for c in source_chars])
+    ax.set_yticks(range(len(output_chars)), output_chars)
+    ax.tick_params(length=0)
+    ax.set(xlabel="input character", ylabel="output character", title=title)
+    ax.grid(False)
+    return ax
+
+
+def show_attention(translate, examples, title: str = "attention weights"):
+    """Explorer: pick an example (or type your own input) and see where each output character looks.
+
+    translate(text) -> (output string, weights (Ty, Tx)).
+    """
+    from IPython.display import display
+    display(attention_widget(translate, examples, title))
+
+
+def attention_widget(translate, examples, title: str = "attention weights"):
+    """The widget box of `show_attention` (CSS class rnnlab-explorer)."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+
+    pick = w.Dropdown(options=list(examples), value=examples[0], description="example",
+                      layout=w.Layout(width="380px"))
+    own = w.Text(placeholder="or type a date and press Enter", layout=w.Layout(width="300px"))
+    status = w.HTML()
+    out = w.Output()
+
+    def redraw(text):
+        try:
+            result, weights = translate(text)
+        except ValueError as exc:
+            status.value = f"<span style='color:#b91c1c'>{exc}</span>"
+            return
+        grid, src, dst = attention_grid(weights, text, result)
+        status.value = f"<code>{text}</code> &rarr; <code>{result}</code>"
+        with out:
+            out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(max(5.0, 0.32 * len(src) + 1.5), 3.6))
+            draw_attention(ax, grid, src, dst, title)
+            plt.show()
+
+    pick.observe(lambda change: redraw(change["new"]), names="value")
+    own.on_submit(lambda box: redraw(box.value.strip().lower()))
+    redraw(pick.value)
+    box = w.VBox([w.HBox([pick, own]), status, out])
+    box.add_class("rnnlab-explorer")
+    return box
