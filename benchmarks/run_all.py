@@ -110,6 +110,22 @@ def fmt_reference(rows: list[dict], rows_1t: list[dict] | None) -> list[str]:
 def report(res: dict) -> str:
     m = res["machine"]
     L = []
+    L.append("Reproduce with `make bench` (= `.venv/bin/python benchmarks/run_all.py`; about 10-15 minutes, "
+             "`--skip notebooks` for the quick figures, `--readme` rewrites this section). "
+             "Notebooks run one after the other with nbclient on copies of `solutions/`; the numpy reference "
+             "and Keras run interleaved in one process with the same weights (inputs, h0 and weights all get "
+             "gradients); explorer cores are what one slider move computes.")
+    L.append("")
+    busy = False
+    try:
+        busy = float(str(res["load_before"]).split()[0]) > m["cores"] or float(
+            str(res["load_after"]).split()[0]) > m["cores"]
+    except (ValueError, IndexError, TypeError):
+        pass
+    if busy:
+        L.append("**These figures were measured while other jobs shared the cores** (load average above the core "
+                 "count): every timing is pessimistic, the numpy ones with two BLAS threads most of all.")
+        L.append("")
     L.append(f"Measured {res['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}; "
              f"Python {m['python']}, numpy {m['numpy']} ({m['blas']}), TensorFlow {m['tensorflow']}, "
              f"Keras {m['keras']}. Load average before / after: {res['load_before']} / {res['load_after']} "
@@ -126,10 +142,13 @@ def report(res: dict) -> str:
         L.append(f"| slowest notebook ({w['notebook']}) | {w['seconds']:.1f} s | <= {nbs['goal_each_s']:.0f} s |")
     ref = res.get("reference")
     if isinstance(ref, list):
+        one = {r.get("cell"): r for r in (res.get("reference_1thread") or []) if isinstance(r, dict)}
         for r in ref:
             if "ratio" in r:
+                o = one.get(r["cell"], {})
+                o_txt = f"; one BLAS thread: {o['ratio']:.2f}" if "ratio" in o else ""
                 L.append(f"| {r['cell']} numpy forward+backward / Keras tf.function | {r['ratio']:.2f} "
-                         f"({r['numpy_ms']:.1f} / {r['keras_ms']:.1f} ms) | <= 0.8 |")
+                         f"({r['numpy_ms']:.1f} / {r['keras_ms']:.1f} ms{o_txt}) | <= 0.8 |")
             else:
                 L.append(f"| {r['cell']} numpy forward+backward / Keras tf.function | {r['status']} | <= 0.8 |")
     exp = res.get("explorers")
@@ -156,6 +175,11 @@ def report(res: dict) -> str:
         L.append("numpy reference against Keras in detail (interleaved runs, medians):")
         L.append("")
         L.extend(fmt_reference(ref, res.get("reference_1thread")))
+        L.append("")
+        L.append("numpy's OpenBLAS splits each small matrix product over both cores. When another process "
+                 "competes for them, the two BLAS threads wait for each other and numpy slows down 10-20x while "
+                 "Keras' thread pool copes; the one-BLAS-thread column (`OPENBLAS_NUM_THREADS=1`) shows the "
+                 "reference without that effect.")
     if isinstance(nbs, dict) and nbs.get("notebooks"):
         L.append("")
         L.append("Every solution notebook (`RNNLAB_STRICT=1`, executed copies):")
@@ -190,10 +214,21 @@ def main(argv=None) -> int:
     p.add_argument("--skip", nargs="*", default=[], choices=BENCHES, help="benchmarks to leave out")
     p.add_argument("--repeats", type=int, default=30, help="repeats of the reference benchmark")
     p.add_argument("--readme", action="store_true", help="rewrite README.md's '## Figures' section")
+    p.add_argument("--from-json", action="store_true",
+                   help="measure nothing: print (and with --readme, write) the figures of the last run")
     args = p.parse_args(argv)
 
-    command = "make bench" if not (argv or sys.argv[1:]) else "python benchmarks/run_all.py " + " ".join(
-        argv if argv is not None else sys.argv[1:])
+    if args.from_json:
+        res = json.loads((OUT / "figures.json").read_text())
+        text = report(res)
+        print(text)
+        if args.readme:
+            update_readme(text)
+            print("README.md '## Figures' updated")
+        return 0
+    measuring = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--readme"]
+    command = ("make bench" if not measuring
+               else ".venv/bin/python benchmarks/run_all.py " + " ".join(measuring))
     res = {"date": dt.date.today().isoformat(), "command": command, "machine": machine(), "load_before": loadavg()}
     m = res["machine"]
     print(f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']} ({m['blas']}), "
