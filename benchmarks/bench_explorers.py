@@ -1,6 +1,7 @@
 """Explorer update time: the compute core each slider move runs (median), and the whole redraw.
 
-Goal: the compute core of every explorer answers in at most 50 ms. The full redraw (core plus
+Goal: the compute core of every explorer answers in at most 50 ms. Lesson 09's attention
+explorer runs the lesson's trained Keras model, so it is not measured here. The full redraw (core plus
 drawing the matplotlib figure and encoding it as PNG, what the learner waits for in the
 browser) is reported for information.
 
@@ -93,7 +94,50 @@ def _bench_gradient_norm_curve(core):
 CORES_04: tuple[str, ...] = ("gradient_norm_curve",)    # lesson 04's compute core in rnnlab.explorers
 BENCH_04: dict = {"gradient_norm_curve": _bench_gradient_norm_curve}
 
-EXPLORERS = [lesson02, lesson04]
+def lesson05():
+    """show_lstm_stepping: lstm_stepping over a 30-step input (its defaults), for each input kind."""
+    from rnnlab import explorers
+    if not hasattr(explorers, "lstm_stepping"):
+        return [{"lesson": "05", "explorer": "LSTM stepping", "core": "-", "status": "not implemented yet"}]
+    rows = []
+    for kind in ("pulse", "noise"):
+        x = explorers.lstm_input(kind, 30, 1.0)
+        rows.append({"lesson": "05", "explorer": "show_lstm_stepping", "core": f"lstm_stepping ({kind}, T=30)",
+                     "core_ms": median_ms(lambda x=x: explorers.lstm_stepping(x, 1.0, 4), 100)})
+    if hasattr(explorers, "draw_lstm_stepping"):
+        states = explorers.lstm_stepping(explorers.lstm_input("pulse", 30, 1.0), 1.0, 4)
+        rows[0]["redraw_ms"] = redraw_ms(lambda fig: explorers.draw_lstm_stepping(fig, states, 3))
+    return rows
+
+
+def lesson10():
+    """show_generation: 250 characters sampled from a GRU(128) character model (random weights of the
+    lesson's shapes: the time does not depend on their values) plus the next-character table."""
+    from rnnlab import explorers
+    try:
+        from rnnlab import textgen
+    except ImportError:
+        textgen = None
+    if textgen is None or not hasattr(explorers, "generation_view"):
+        return [{"lesson": "10", "explorer": "text generation", "core": "-", "status": "not implemented yet"}]
+    import string
+    vocab = textgen.CharVocab.from_text(string.printable)
+    V, d, H = vocab.size, 32, 128
+    r = np.random.default_rng(0)
+    lm = textgen.NumpyCharGRU(E=r.standard_normal((V, d)) * 0.1, Wx=r.standard_normal((d, 3 * H)) * 0.1,
+                              Wh=r.standard_normal((H, 3 * H)) * 0.1, b=np.zeros((2, 3 * H)),
+                              Wy=r.standard_normal((H, V)) * 0.1, by=np.zeros(V))
+    core = lambda: explorers.generation_view(lm, vocab, "class ", 0.85, n=250, seed=1)
+    return [{"lesson": "10", "explorer": "show_generation", "core": "generation_view (250 characters)",
+             "core_ms": median_ms(core, 15)}]
+
+
+def lesson09():
+    return [{"lesson": "09", "explorer": "show_attention", "core": "-",
+             "status": "not measured (runs the lesson's trained Keras model; the browser test times the update)"}]
+
+
+EXPLORERS = [lesson02, lesson04, lesson05, lesson09, lesson10]
 
 
 def run() -> list[dict]:
