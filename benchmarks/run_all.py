@@ -90,6 +90,20 @@ def run_bench(name: str, args: list[str], env_extra: dict | None = None, timeout
         return json.loads(out.read_text()), took
 
 
+def browser_timings() -> dict | None:
+    """Timings the last browser test run left in browser_tests/artifacts/ (not measured here)."""
+    files = sorted((ROOT / "browser_tests" / "artifacts").glob("[0-9][0-9]_timings.json"))
+    if not files:
+        return None
+    updates, pages = [], {}
+    for f in files:
+        t = json.loads(f.read_text())
+        updates += [v for k, v in t.items() if k.endswith(" update")]
+        pages[f.name[:2]] = t.get("fresh page to explored", t.get("fresh page to moved sliders"))
+    when = dt.datetime.fromtimestamp(max(f.stat().st_mtime for f in files)).strftime("%Y-%m-%d %H:%M")
+    return {"when": when, "updates": updates, "pages": pages}
+
+
 def fmt_reference(rows: list[dict], rows_1t: list[dict] | None) -> list[str]:
     one = {r["cell"]: r for r in (rows_1t or []) if isinstance(r, dict)}
     lines = ["| cell (N=64, T=100, D=32, H=128, float32) | numpy fwd+bwd | Keras tf.function | ratio (goal <= 0.8) "
@@ -163,6 +177,14 @@ def report(res: dict) -> str:
             if "redraw_ms" in r:
                 L.append(f"| lesson {r['lesson']} explorer full redraw (core + figure to PNG, median) "
                          f"| {r['redraw_ms']:.0f} ms | (information) |")
+    br = res.get("browser")
+    if isinstance(br, dict) and br.get("updates"):
+        import statistics
+        L.append(f"| browser: control moved to output redrawn, every explorer control (median / max; last "
+                 f"`make test-browser`, {br['when']}) | {statistics.median(br['updates']):.1f} / "
+                 f"{max(br['updates']):.1f} s | (information) |")
+        pages = ", ".join(f"{k}: {v:.0f} s" for k, v in sorted(br["pages"].items()) if v is not None)
+        L.append(f"| browser: new page to run lesson and explorers tried, per lesson | {pages} | (information) |")
     imp = res.get("import")
     if isinstance(imp, dict) and "median_s" in imp:
         L.append(f"| `import rnnlab`, fresh process (median of {imp['runs']}) | {imp['median_s']:.2f} s"
@@ -248,6 +270,7 @@ def main(argv=None) -> int:
             print("-- the same with one BLAS thread (OPENBLAS_NUM_THREADS=1) --", flush=True)
             res["reference_1thread"], _ = run_bench(bench, extra, {"OPENBLAS_NUM_THREADS": "1"})
     res["load_after"] = loadavg()
+    res["browser"] = browser_timings()
 
     text = report(res)
     OUT.mkdir(exist_ok=True)
