@@ -28,7 +28,7 @@ CELLS = ("SimpleRNN", "LSTM", "GRU")
 
 
 def race(length: int = 50, n_train: int = 10_000, n_val: int = 1_000, units: int = 32, batch: int = 64,
-         lr: float = 1e-2, budget: float = 40.0, max_epochs: int = 30, target: float = 1e-3, seed: int = 0,
+         lr: float = 1e-2, budget: float = 40.0, max_epochs: int = 100, target: float = 1e-3, seed: int = 0,
          cells=CELLS, verbose: bool = True) -> list[dict]:
     import rnnlab
     from rnnlab.data import adding_problem
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     p.add_argument("--length", type=int, default=50)
     p.add_argument("--train", type=int, default=10_000, help="training sequences")
     p.add_argument("--budget", type=float, default=40.0, help="seconds of training per model")
-    p.add_argument("--max-epochs", type=int, default=30)
+    p.add_argument("--max-epochs", type=int, default=100)
     p.add_argument("--target", type=float, default=1e-3, help="stop a model once its validation MSE is below this")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", help="write the rows to this file")
