@@ -340,12 +340,12 @@ LSTM_ROWS = (("i", "input gate $i$"), ("f", "forget gate $f$"), ("c_tilde", "can
 
 def lstm_input(kind: str = "pulse", T: int = 20, height: float = 1.0, seed: int = 0) -> np.ndarray:
     """An input sequence (T,) for the LSTM explorer: "pulse" (at t = 2), "two pulses" (t = 2 and
-    t = T // 2, the second of opposite sign), "step" (from t = 5 on) or "noise" (uniform in [-1, 1))."""
+    t = T // 2), "step" (from t = 5 on) or "noise" (uniform in [-1, 1)), scaled by `height`."""
     x = np.zeros(T)
     if kind == "pulse":
         x[2] = height
     elif kind == "two pulses":
-        x[2], x[T // 2] = height, -height
+        x[2] = x[T // 2] = height
     elif kind == "step":
         x[5:] = height
     elif kind == "noise":
@@ -482,7 +482,6 @@ def lstm_stepping_widget(T: int = 30, H: int = 4):
     box = w.VBox([w.HBox([step, kind]), w.HBox([height, bias]), status, out])
     box.add_class("rnnlab-explorer")
     return box
-
 
 # --------------------------------------------------------------------------------------
 # Lesson 09: attention weights as a heatmap aligned with the characters
