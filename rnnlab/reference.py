@@ -53,15 +53,24 @@ class RNNCache:
     h: np.ndarray    # (N, T, H)
 
 
-def _rnn_weights(func, Wx, Wh, b, D=None):
+def _rnn_weights(func, Wx, Wh, b, D, H):
     Wx, Wh, b = (as_array(n, v, func) for n, v in (("Wx", Wx), ("Wh", Wh), ("b", b)))
-    expect_ndim(func, "Wx", Wx, 2, "(D, H)")
-    H = Wx.shape[1]
-    if D is not None:
-        expect_shape(func, "Wx", Wx, (D, H), "(D, H)")
+    expect_shape(func, "Wx", Wx, (D, H), "(D, H)")
     expect_shape(func, "Wh", Wh, (H, H), "(H, H)")
     expect_shape(func, "b", b, (H,), "(H,)")
-    return Wx, Wh, b, H
+    return Wx, Wh, b
+
+
+def _state(func, name, h, x, N):
+    """Check the state's batch size against x; H is read from the state itself."""
+    expect_ndim(func, name, h, 2, "(N, H)")
+    if h.shape[0] != N:
+        hint = ""
+        if x.ndim == 3 and h.shape[0] == x.shape[1]:
+            hint = (f"; x has shape {tuple(x.shape)}: if that is (T, N, D), it is time-major, and the course is "
+                    "batch-major, (N, T, D) (use np.swapaxes(x, 0, 1))")
+        raise ValueError(f"{func}: {name} should have shape (N, H) with N = {N} from x, got {tuple(h.shape)}{hint}")
+    return h.shape[1]
 
 
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
@@ -74,8 +83,8 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
     x, h_prev = as_array("x", x, f), as_array("h_prev", h_prev, f)
     expect_ndim(f, "x", x, 2, "(N, D)")
     N, D = x.shape
-    Wx, Wh, b, H = _rnn_weights(f, Wx, Wh, b, D)
-    expect_shape(f, "h_prev", h_prev, (N, H), "(N, H)")
+    H = _state(f, "h_prev", h_prev, x, N)
+    Wx, Wh, b = _rnn_weights(f, Wx, Wh, b, D, H)
     dt = float_dtype(x, h_prev, Wx, Wh, b)
 
     h_next = np.tanh(x @ Wx + h_prev @ Wh + b).astype(dt, copy=False)
@@ -111,8 +120,8 @@ def rnn_forward(x, h0, Wx, Wh, b):
     x, h0 = as_array("x", x, f), as_array("h0", h0, f)
     expect_ndim(f, "x", x, 3, "(N, T, D)")
     N, T, D = x.shape
-    Wx, Wh, b, H = _rnn_weights(f, Wx, Wh, b, D)
-    expect_shape(f, "h0", h0, (N, H), "(N, H)")
+    H = _state(f, "h0", h0, x, N)
+    Wx, Wh, b = _rnn_weights(f, Wx, Wh, b, D, H)
     dt = float_dtype(x, h0, Wx, Wh, b)
 
     xw = x @ Wx + b                  # input projection of all T steps in one product: (N, T, H)
