@@ -415,3 +415,29 @@ def stacked_and_bidirectional(T: int = 4):
     b.set_title("bidirectional: one layer reads left to right, one right to left", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def cnn_rnn_pipeline(frames: int = 4, ax=None):
+    """CNN + RNN: the same CNN reads every frame (TimeDistributed), an LSTM reads the frame features."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.9 * (frames + 1.6), 3.6))
+    ax.set_axis_off()
+    ax.set_xlim(-0.6, 1.9 * frames + 1.6)
+    ax.set_ylim(-0.5, 3.9)
+    for t in range(frames):
+        x0 = 1.9 * t + 0.6
+        _box(ax, (x0, 0.0), f"frame {t + 1}", color="#fef3c7", w=1.1, h=0.45, fontsize=9)
+        _box(ax, (x0, 1.1), "CNN", color="#fde68a", w=1.1, h=0.5)
+        _box(ax, (x0, 2.3), "LSTM", color="#dbeafe", w=1.1, h=0.5)
+        _arrow(ax, (x0, 0.24), (x0, 0.84))
+        _arrow(ax, (x0, 1.36), (x0, 2.04), "features", offset=(0.42, 0))
+        if t:
+            _arrow(ax, (x0 - 1.35, 2.3), (x0 - 0.56, 2.3), "$h$")
+    last = 1.9 * (frames - 1) + 0.6
+    _box(ax, (last + 1.75, 2.3), "class", color="#dcfce7", w=0.8, h=0.5)
+    _arrow(ax, (last + 0.56, 2.3), (last + 1.34, 2.3))
+    ax.text((1.9 * frames + 1.0) / 2, 3.3, "the same CNN weights on every frame (TimeDistributed); the LSTM carries "
+            "what it saw from frame to frame", ha="center", fontsize=9, color="#1e3a8a")
+    ax.set_title("CNN + RNN on a clip", fontsize=10)
+    return ax
