@@ -138,7 +138,7 @@ def fit_with_early_stopping(model, max_epochs: int, patience: int):
     return best_epoch, val_losses
 
 
-BATCH_SIZES = (32, 64, 128, 256)
+BATCH_SIZES = (64, 128, 256, 512)
 LOG10_LR = (-4.0, -1.0)
 
 
@@ -146,7 +146,7 @@ def random_search(evaluate, n_trials: int, seed: int):
     """Random search over the learning rate (log-uniform in [1e-4, 1e-1]) and the batch size.
 
     For each trial draw lr = 10 ** u with u uniform in [-4, -1], and batch_size from
-    (32, 64, 128, 256), using np.random.default_rng(seed); score = evaluate(lr, batch_size).
+    (64, 128, 256, 512), using np.random.default_rng(seed); score = evaluate(lr, batch_size).
     Returns a list of dicts {"lr": float, "batch_size": int, "score": float}, one per trial,
     in the order they ran.
     """

@@ -58,7 +58,7 @@ def test_early_stopping_reference_on_the_documented_example():
     assert best_epoch == 5 and len(losses) == 8 and model.w[0] == 5
 
 
-def search_with(draw_lr, draw_batch=lambda rng: int(rng.choice([32, 64, 128, 256])), seeded=True, swap=False):
+def search_with(draw_lr, draw_batch=lambda rng: int(rng.choice([64, 128, 256, 512])), seeded=True, swap=False):
     def random_search(evaluate, n_trials, seed):
         rng = np.random.default_rng(seed if seeded else None)
         out = []
@@ -77,7 +77,7 @@ SEARCH_MISTAKES = {
     "a grid of learning rates": (search_with(lambda rng: float(rng.choice([1e-4, 1e-3, 1e-2, 1e-1]))), "grid"),
     "natural log": (search_with(lambda rng: math.exp(rng.uniform(-4, -1))), "between 1e-4 and 1e-1"),
     "arguments swapped": (search_with(LOG, swap=True), "evaluate(lr, batch_size)"),
-    "batch size not from the list": (search_with(LOG, draw_batch=lambda rng: int(rng.integers(1, 300))), "(32, 64, 128, 256)"),
+    "batch size not from the list": (search_with(LOG, draw_batch=lambda rng: int(rng.integers(1, 600))), "(64, 128, 256, 512)"),
     "too few trials": (lambda ev, n, seed: search_with(LOG)(ev, n - 1, seed), "trials for n_trials"),
 }
 
@@ -95,7 +95,7 @@ def test_random_search_check_accepts_another_draw_order():
         rng = np.random.default_rng(seed)
         trials = []
         for _ in range(n_trials):
-            b = int(rng.choice([32, 64, 128, 256]))
+            b = int(rng.choice([64, 128, 256, 512]))
             lr = float(np.exp(rng.uniform(np.log(1e-4), np.log(1e-1))))
             trials.append({"lr": lr, "batch_size": b, "score": evaluate(lr, b)})
         return trials

@@ -159,7 +159,7 @@ def check_random_search(random_search):
             raise Mistake("a trial's score is not what evaluate(lr, batch_size) returned for it.")
     sizes = [t["batch_size"] for t in trials]
     if any(u not in practice.BATCH_SIZES for u in sizes):
-        raise Mistake(f"batch_size must be drawn from (32, 64, 128, 256); got {sizes}.")
+        raise Mistake(f"batch_size must be drawn from {practice.BATCH_SIZES}; got {sizes}.")
     lrs = np.array([float(t["lr"]) for t in trials])
     if np.any(lrs < 1e-4 * (1 - 1e-9)) or np.any(lrs > 1e-1 * (1 + 1e-9)):
         raise Mistake(f"learning rates must lie between 1e-4 and 1e-1; got {np.round(lrs, 6).tolist()}. "
@@ -187,4 +187,4 @@ def check_random_search(random_search):
     counts = {u: sum(t["batch_size"] == u for t in many) for u in practice.BATCH_SIZES}
     if min(counts.values()) < 40:
         raise Mistake(f"in 300 trials the batch sizes were drawn {counts} times: draw them evenly with "
-                      "rng.choice([32, 64, 128, 256]).")
+                      f"rng.choice({list(practice.BATCH_SIZES)}).")
