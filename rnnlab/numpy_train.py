@@ -35,6 +35,18 @@ def _openblas():
     return None
 
 
+def set_blas_threads(n: int) -> int | None:
+    """Set numpy's OpenBLAS thread count for the rest of the process; returns the old count
+    (None when numpy's BLAS is not OpenBLAS, and nothing is changed)."""
+    found = _openblas()
+    if found is None:
+        return None
+    get, set_ = found
+    old = get()
+    set_(n)
+    return old
+
+
 @contextmanager
 def blas_threads(n: int = 1):
     """Run numpy's matrix products on `n` threads inside the block.

@@ -55,15 +55,22 @@ def import_keras(seed: int | None = 0):
 _announced = False
 
 
-def setup(seed: int = 0, keras: bool = False, quiet: bool = False):
+def setup(seed: int = 0, keras: bool = False, quiet: bool = False, blas_threads: int | None = 1):
     """Make a notebook deterministic and quiet.
 
     Seeds Python's `random` and numpy's global generator, sets TensorFlow's logging
     variables before it is imported, and applies the course's plot style. With
     `keras=True` it also imports Keras (TensorFlow backend) and seeds it; the module is
     returned so you can write `keras = rnnlab.setup(keras=True)`.
+
+    numpy's matrix products run on `blas_threads` threads (default 1): the course's products
+    are small, and with two or more BLAS threads on a busy machine (TensorFlow, a second
+    notebook) they wait for each other and run 10-20x slower. None leaves numpy as it is.
     """
     quiet_environment()
+    if blas_threads is not None:
+        from .numpy_train import set_blas_threads
+        set_blas_threads(blas_threads)
     random.seed(seed)
     np.random.seed(seed)
     np.set_printoptions(precision=4, suppress=True)
