@@ -124,7 +124,7 @@ def fmt_reference(rows: list[dict], rows_1t: list[dict] | None) -> list[str]:
 def report(res: dict) -> str:
     m = res["machine"]
     L = []
-    L.append("Reproduce with `make bench` (= `.venv/bin/python benchmarks/run_all.py`; about 10-15 minutes, "
+    L.append("Reproduce with `make bench` (= `.venv/bin/python benchmarks/run_all.py`; about 6 minutes on a quiet machine, "
              "`--skip notebooks` for the quick figures, `--readme` rewrites this section). "
              "Notebooks run one after the other with nbclient on copies of `solutions/`; the numpy reference "
              "and Keras run interleaved in one process with the same weights (inputs, h0 and weights all get "
@@ -242,6 +242,7 @@ def main(argv=None) -> int:
 
     if args.from_json:
         res = json.loads((OUT / "figures.json").read_text())
+        res["browser"] = browser_timings()     # the last browser test run, whenever it was
         text = report(res)
         print(text)
         if args.readme:
