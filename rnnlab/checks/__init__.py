@@ -295,6 +295,23 @@ def diagnose(got: np.ndarray, expected: np.ndarray, what: str, candidates=(), to
                   "compare your code with the instructions step by step.")
 
 
+def check_cache(cache, cls, fields: dict) -> None:
+    """The cache must be the named structure (cls) holding exactly `fields`, in that order:
+    the backward pass reads its fields by name."""
+    name = cls.__name__
+    if not isinstance(cache, cls):
+        got = "None" if cache is None else type(cache).__name__
+        raise Mistake(f"the cache is {got}; return {name}({', '.join(fields)}): the backward pass reads "
+                      "its fields by name.")
+    for field, expected in fields.items():
+        value = getattr(cache, field)
+        if not (isinstance(value, np.ndarray) and close(value, expected)):
+            others = [f for f, e in fields.items() if f != field and isinstance(value, np.ndarray) and close(value, e)]
+            what = f" (it holds {others[0]})" if others else ""
+            raise Mistake(f"cache.{field} is not {field}{what}: build the cache as {name}({', '.join(fields)}), "
+                          "in that order.")
+
+
 def expect_dtype(got: np.ndarray, dtype, what: str) -> None:
     if got.dtype != np.dtype(dtype):
         raise Mistake(f"{what} has dtype {got.dtype} but the inputs were {np.dtype(dtype)}: "
@@ -303,4 +320,4 @@ def expect_dtype(got: np.ndarray, dtype, what: str) -> None:
 
 __all__ = ["Mistake", "Exercise", "Result", "register", "exercise", "exercises", "evaluate", "check",
            "PASSED", "FAILED", "NOT_ATTEMPTED", "ERROR", "diagnose", "call", "close", "expect_shape",
-           "expect_dtype", "as_result_array", "rng", "session_result", "evaluate_cells"]
+           "expect_dtype", "as_result_array", "rng", "session_result", "evaluate_cells", "check_cache"]

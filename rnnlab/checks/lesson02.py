@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import reference as ref
-from . import (Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, register, rng,
+from . import (check_cache, Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, register, rng,
                session_result)
 
 
@@ -20,21 +20,6 @@ def _unpack(out, func, first):
     return out[0]
 
 
-def _check_cache(cache, cls, fields: dict, func: str):
-    """The cache must be the named structure holding exactly what the backward pass needs."""
-    name = cls.__name__
-    if not isinstance(cache, cls):
-        got = "None" if cache is None else type(cache).__name__
-        raise Mistake(f"the cache is {got}; return {name}({', '.join(fields)}): lesson 03's backward pass reads "
-                      "its fields by name.")
-    for field, expected in fields.items():
-        value = getattr(cache, field)
-        if not (isinstance(value, np.ndarray) and value.shape == expected.shape and np.allclose(value, expected)):
-            others = [f for f, e in fields.items() if f != field and isinstance(value, np.ndarray)
-                      and value.shape == e.shape and np.allclose(value, e)]
-            what = f" (it holds {others[0]})" if others else ""
-            raise Mistake(f"cache.{field} is not {field}{what}: build the cache as {name}({', '.join(fields)}), "
-                          "in that order.")
 
 
 def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0):
@@ -88,7 +73,7 @@ def check_rnn_step_forward(rnn_step_forward):
     x, h, Wx, Wh, b = step_probe(dtype=np.float32, seed=2)
     h_next = as_result_array(_unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", "h_next"), what)
     expect_dtype(h_next, np.float32, what)
-    _check_cache(first[0], ref.RNNStepCache, first[1], "rnn_step_forward")
+    check_cache(first[0], ref.RNNStepCache, first[1])
 
 
 def seq_probe(N=3, T=3, D=4, H=4, seed=0, dtype=np.float64):
@@ -161,4 +146,4 @@ def check_rnn_forward(rnn_forward):
     x, h0, Wx, Wh, b = seq_probe(dtype=np.float32, seed=2)
     h = as_result_array(_unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", "h"), what)
     expect_dtype(h, np.float32, what)
-    _check_cache(first[0], ref.RNNCache, first[1], "rnn_forward")
+    check_cache(first[0], ref.RNNCache, first[1])

@@ -8,7 +8,7 @@ from itertools import permutations
 import numpy as np
 
 from .. import reference as ref
-from . import (Mistake, as_result_array, call, close, diagnose, expect_dtype, expect_shape, register, rng,
+from . import (check_cache, Mistake, as_result_array, call, close, diagnose, expect_dtype, expect_shape, register, rng,
                session_result)
 
 BLOCKS = "ifco"        # Keras' gate order: input, forget, candidate (c), output
@@ -26,21 +26,6 @@ def _unpack(out, func, names):
     return out
 
 
-def _check_cache(cache, cls, fields: dict, func: str):
-    """The cache must be the named structure the backward pass reads."""
-    name = cls.__name__
-    if not isinstance(cache, cls):
-        got = "None" if cache is None else type(cache).__name__
-        raise Mistake(f"The cache is {got}; return {name}({', '.join(fields)}): the backward pass reads "
-                      "its fields by name.")
-    for field, expected in fields.items():
-        value = getattr(cache, field)
-        if not (isinstance(value, np.ndarray) and value.shape == np.shape(expected) and close(value, expected)):
-            others = [f for f, e in fields.items() if f != field and isinstance(value, np.ndarray)
-                      and value.shape == np.shape(e) and close(value, e)]
-            what = f" (it holds {others[0]})" if others else ""
-            raise Mistake(f"cache.{field} is not {field}{what}: build the cache as {name}({', '.join(fields)}), "
-                          "in that order.")
 
 
 def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0):
@@ -150,8 +135,8 @@ def check_lstm_step_forward(lstm_step_forward):
     expect_shape(c_next, ec.shape, "c_next", "(N, H)")
     _match_step(h_next, c_next, eh, ec, step_mistakes(*probe))
     x, h, c, Wx, Wh, b = probe
-    _check_cache(cache, ref.LSTMStepCache, dict(x=x, h_prev=h, c_prev=c, Wx=Wx, Wh=Wh, i=ecache.i, f=ecache.f,
-                                                c_tilde=ecache.c_tilde, o=ecache.o, c_next=ec), func)
+    check_cache(cache, ref.LSTMStepCache, dict(x=x, h_prev=h, c_prev=c, Wx=Wx, Wh=Wh, i=ecache.i, f=ecache.f,
+                                                c_tilde=ecache.c_tilde, o=ecache.o, c_next=ec))
     # D != H and another batch size: wrong axes show up here
     probe = step_probe(N=2, D=3, H=5, seed=1)
     h_next, c_next, _ = _unpack(call(lstm_step_forward, *probe), func, names)
@@ -228,8 +213,8 @@ def check_lstm_forward(lstm_forward):
                       f"stacked as (N, T, H) = {expected.shape}.")
     expect_shape(h, expected.shape, "h", "(N, T, H)")
     diagnose(h, expected, "h", variants)
-    _check_cache(cache, ref.LSTMCache, dict(x=x, h0=h0, c0=c0, Wx=Wx, Wh=Wh, i=ecache.i, f=ecache.f,
-                                            c_tilde=ecache.c_tilde, o=ecache.o, c=ecache.c, h=expected), func)
+    check_cache(cache, ref.LSTMCache, dict(x=x, h0=h0, c0=c0, Wx=Wx, Wh=Wh, i=ecache.i, f=ecache.f,
+                                            c_tilde=ecache.c_tilde, o=ecache.o, c=ecache.c, h=expected))
     # c0 left out: the cell starts from zeros, as in Keras
     try:
         out = call(lstm_forward, x, h0, Wx, Wh, b)

@@ -11,7 +11,8 @@ import numpy as np
 
 from .. import reference as ref
 from . import Mistake, as_result_array, call, close, diagnose, expect_dtype, expect_shape, register, rng, session_result
-from .lesson05 import _check_cache, _unpack
+from . import check_cache
+from .lesson05 import _unpack
 
 BLOCKS = "zrh"        # Keras' block order: update, reset, candidate
 sig = ref.sigmoid
@@ -140,7 +141,7 @@ def check_gru_step_forward(gru_step_forward):
         fields = dict(x=x, h_prev=h, Wx=Wx, Wh=Wh, z=ecache.z, r=ecache.r, h_tilde=ecache.h_tilde)
         if reset_after:
             fields["rec_h"] = ecache.rec_h
-        _check_cache(cache, ref.GRUStepCache, fields, "gru_step_forward")
+        check_cache(cache, ref.GRUStepCache, fields)
         if not reset_after and cache.rec_h is not None:
             raise Mistake("cache.rec_h should be None with reset_after=False (there is no recurrent product "
                           "for the reset gate to multiply).")
@@ -207,7 +208,7 @@ def check_gru_forward(gru_forward):
         if reset_after:
             fields["rec_h"] = ecache.rec_h
         fields["h"] = expected
-        _check_cache(cache, ref.GRUCache, fields, func)
+        check_cache(cache, ref.GRUCache, fields)
         if not reset_after and cache.rec_h is not None:
             raise Mistake("cache.rec_h should be None with reset_after=False.")
         if bool(cache.reset_after) != reset_after:
