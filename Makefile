@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
-NBVAL  := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -p no:randomly -n 2 --dist loadfile
+NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=300 -p no:randomly -n 2 --dist loadfile
 ROOTFLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 # tests never touch a learner's own progress file
 TESTENV := RNNLAB_PROGRESS=$(CURDIR)/.test-progress/progress.json
 
-.PHONY: setup lab test test-unit test-notebooks test-browser build check-build execute grade progress doctor bench clean
+.PHONY: setup lab test test-unit test-notebooks test-browser test-robust build check-build execute grade progress doctor bench clean
 
 setup: $(STAMP)
 
@@ -31,7 +31,11 @@ test: $(STAMP) test-unit check-build test-notebooks test-browser
 test-unit: $(STAMP)
 	$(TESTENV) $(PYTEST) -n 2 tests
 
-check-build: $(STAMP)
+check-# every solution executed again under another seed and thread count (ROBUST="--config mixed" for one)
+test-robust: $(STAMP)
+	$(BIN)/python -m rnnlab robust $(ROBUST)
+
+build: $(STAMP)
 	$(BIN)/python -m rnnlab build --check
 
 test-notebooks: $(STAMP)
@@ -40,6 +44,10 @@ test-notebooks: $(STAMP)
 
 test-browser: $(STAMP)
 	$(TESTENV) $(PYTEST) -p no:randomly browser_tests
+
+# every solution executed again under another seed and thread count (ROBUST="--config mixed" for one)
+test-robust: $(STAMP)
+	$(BIN)/python -m rnnlab robust $(ROBUST)
 
 build: $(STAMP)
 	$(BIN)/python -m rnnlab build

@@ -6,7 +6,7 @@
     rnnlab.setup()            # seeds Python and numpy, keeps TensorFlow quiet
     rnnlab.setup(keras=True)  # ... and imports Keras quietly and seeds it too
 """
-from .session import setup, course_root
+from .session import setup, seed, course_root
 
 __version__ = "0.1.0"
-__all__ = ["setup", "course_root", "__version__"]
+__all__ = ["setup", "seed", "course_root", "__version__"]

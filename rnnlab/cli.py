@@ -1,4 +1,4 @@
-"""python -m rnnlab build | execute | doctor | progress | grade"""
+"""python -m rnnlab build | execute | robust | doctor | progress | grade"""
 from __future__ import annotations
 
 import argparse
@@ -30,6 +30,11 @@ def _execute(args) -> int:
     for line in authoring.build():
         print(line)
     return 0
+
+
+def _robust(args) -> int:
+    from . import robust
+    return robust.main(args.rest)
 
 
 def _from_percent(args) -> int:
@@ -65,6 +70,10 @@ def _grade(args) -> int:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["robust"]:          # its own options, --help included
+        from . import robust
+        return robust.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m rnnlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("build", help="generate lessons/ from solutions/")
@@ -74,6 +83,10 @@ def main(argv=None) -> int:
     p.add_argument("notebooks", nargs="*")
     p.add_argument("--timeout", type=int, default=300)
     p.set_defaults(func=_execute)
+    p = sub.add_parser("robust", add_help=False,
+                       help="execute solutions under another seed and thread count; report changed check lines")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_robust)
     p = sub.add_parser("from-percent", help="turn a '# %%' script into a solution notebook (for authors)")
     p.add_argument("script")
     p.add_argument("notebook")

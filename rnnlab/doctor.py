@@ -60,8 +60,21 @@ def _store_probe() -> tuple[bool, str]:
         return False, f"progress store NOT writable: {path} ({exc}); set RNNLAB_PROGRESS to a writable file"
 
 
+def venv_note(root: Path | None = None, prefix: str | None = None) -> str | None:
+    """A plain sentence when this Python is not the course's .venv (None when it is, or there is none)."""
+    root = root or Path(__file__).resolve().parent.parent
+    venv = root / ".venv"
+    prefix = Path(prefix or sys.prefix).resolve()
+    if not venv.is_dir() or prefix == venv.resolve():
+        return None
+    return (f"this is not the course's Python: you ran {sys.executable}, but `make lab` installed the course "
+            f"into {venv}. Run `make doctor` in {root}, or `{venv}/bin/python -m rnnlab doctor`; in "
+            f"JupyterLab started by `make lab` notebooks already use the course's Python.")
+
+
 def report(check_tensorflow: bool = True) -> tuple[bool, str]:
     lines, ok = [], True
+    outside = venv_note()
     lines.append(f"rnnlab doctor  ({time.strftime('%Y-%m-%d %H:%M')})")
     lines.append(f"python      {platform.python_version()} ({sys.executable})")
     lines.append(f"platform    {platform.platform()} {platform.machine()}")
@@ -70,9 +83,15 @@ def report(check_tensorflow: bool = True) -> tuple[bool, str]:
         v = _version(name)
         if v:
             lines.append(f"{name:<19} {v}")
+    if outside:
+        ok = False
+        lines.append("PROBLEM     " + outside)
     if not _version("tensorflow-cpu") and not _version("tensorflow"):
         ok = False
-        lines.append("PROBLEM     TensorFlow is not installed: run `make lab` (or pip install -r requirements.txt)")
+        if outside:
+            lines.append("PROBLEM     TensorFlow is not installed in this Python (it is in the course's .venv: see above)")
+        else:
+            lines.append("PROBLEM     TensorFlow is not installed: run `make lab` (or pip install -r requirements.txt)")
     if not _version("jupyterlab_widgets"):
         ok = False
         lines.append("PROBLEM     jupyterlab_widgets (the ipywidgets front end) is missing: sliders will not show")

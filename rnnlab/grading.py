@@ -982,6 +982,9 @@ def _child_env(tmp: Path, token: str) -> dict:
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2",
         "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "KERAS_BACKEND": "tensorflow",
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+        # the kernel a notebook runner starts imports the same rnnlab as the grader, even when the
+        # virtualenv's own (editable) rnnlab is another checkout
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
         RUN_TOKEN_ENV: token,
     })
     return env

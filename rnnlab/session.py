@@ -31,6 +31,39 @@ def course_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+_seed = 0
+
+
+def seed() -> int:
+    """The seed in force: the one `setup()` used (0 unless RNNLAB_SEED or `setup(seed=...)` said otherwise).
+
+    Training cells seed with it (`keras.utils.set_random_seed(rnnlab.seed())`), so `make test-robust`
+    can re-run every lesson under another seed and show which conclusions hold for any seed."""
+    return _seed
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _set_tensorflow_threads(tf) -> None:
+    """RNNLAB_TF_THREADS=n runs TensorFlow's kernels on n threads (default: TensorFlow's own choice)."""
+    n = _env_int("RNNLAB_TF_THREADS")
+    if n is None:
+        return
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+        tf.config.threading.set_inter_op_parallelism_threads(n)
+    except RuntimeError:   # TensorFlow already ran an op in this process: too late, keep its setting
+        pass
+
+
 def import_keras(seed: int | None = 0):
     """Import Keras quietly (TensorFlow backend) and seed it; returns the keras module."""
     quiet_environment()
@@ -38,6 +71,8 @@ def import_keras(seed: int | None = 0):
         warnings.warn("TensorFlow may print log lines: set TF_CPP_MIN_LOG_LEVEL=3 before importing it")
     import keras  # noqa: F401  (imports TensorFlow: 4-7 s the first time)
     import tensorflow as tf
+
+    _set_tensorflow_threads(tf)
 
     tf.get_logger().setLevel("ERROR")
     try:
@@ -55,7 +90,7 @@ def import_keras(seed: int | None = 0):
 _announced = False
 
 
-def setup(seed: int = 0, keras: bool = False, quiet: bool = False, blas_threads: int | None = 1):
+def setup(seed: int | None = None, keras: bool = False, quiet: bool = False, blas_threads: int | None = 1):
     """Make a notebook deterministic and quiet.
 
     Seeds Python's `random` and numpy's global generator, sets TensorFlow's logging
@@ -66,8 +101,20 @@ def setup(seed: int = 0, keras: bool = False, quiet: bool = False, blas_threads:
     numpy's matrix products run on `blas_threads` threads (default 1): the course's products
     are small, and with two or more BLAS threads on a busy machine (TensorFlow, a second
     notebook) they wait for each other and run 10-20x slower. None leaves numpy as it is.
+
+    Environment variables (used by `make test-robust` to re-run the lessons another way):
+    RNNLAB_SEED replaces the default seed 0, RNNLAB_BLAS_THREADS the default of one BLAS
+    thread, RNNLAB_TF_THREADS sets TensorFlow's thread pools.
     """
+    global _seed
+    if seed is None:
+        env_seed = _env_int("RNNLAB_SEED")
+        seed = 0 if env_seed is None else env_seed
+    _seed = seed
     quiet_environment()
+    env_threads = _env_int("RNNLAB_BLAS_THREADS")
+    if env_threads is not None and blas_threads is not None:
+        blas_threads = env_threads
     if blas_threads is not None:
         from .numpy_train import set_blas_threads
         set_blas_threads(blas_threads)

@@ -535,9 +535,9 @@ def _split_for(args):
 
 
 def _train(args) -> int:
+    train_text, valid_text = _split_for(args)      # a bad file is named before Keras loads (5-7 s)
     from .session import import_keras
-    keras = import_keras(seed=args.seed)
-    train_text, valid_text = _split_for(args)
+    import_keras(seed=args.seed)
     out = Path(args.out)
     if args.resume and out.exists():
         model, vocab = load(out)
@@ -580,8 +580,8 @@ def _sample(args) -> int:
 
 
 def _eval(args) -> int:
-    model, vocab = load(args.model)
     _, valid_text = _split_for(args)
+    model, vocab = load(args.model)
     print(f"held-out bits per character: {evaluate_bits(model, vocab.encode(valid_text)):.3f}")
     return 0
 

@@ -80,10 +80,12 @@ def hostile_submissions(outside: Path) -> dict:
         "    h_next = np.tanh", "    while True:\n        pass\n    h_next = np.tanh")}), ["timeout", "passed"])
     subs["os_exit.ipynb"] = (filled(**{"2_1": "import os\nos._exit(0)\n"}), ["error", "passed"])
     subs["segfault.ipynb"] = (filled(**{"2_2": "import ctypes\nctypes.string_at(0)\n"}), ["passed", "error"])
+    # blocks of 256 MB: the limit (MEMORY) is reached within a second even on a loaded machine,
+    # so these come back `error`, never `timeout`
     subs["memory_bomb.ipynb"] = (filled(**{"2_1": "import numpy as np\nblocks = []\nwhile True:\n"
-                                                   "    blocks.append(np.ones(2**23))\n"}), ["error", "passed"])
+                                                   "    blocks.append(np.ones(2**25))\n"}), ["error", "passed"])
     subs["memory_bomb_in_function.ipynb"] = (filled(**{"2_1": SOLUTIONS["2.1"].replace(
-        "    h_next = np.tanh", "    junk = [np.ones(2**23) for _ in range(1000)]\n    h_next = np.tanh")}),
+        "    h_next = np.tanh", "    junk = [np.ones(2**25) for _ in range(1000)]\n    h_next = np.tanh")}),
         ["error", "passed"])
     subs["gigabytes_of_output.ipynb"] = (filled(**{"2_1": (
         "import os, sys\nline = 'x' * 2**20 + '\\n'\nraw = line.encode()\n"
@@ -208,7 +210,8 @@ def test_hostile_submission_gets_the_right_statuses(hostile, name):
     expected = hostile["subs"][name][1]
     rows = _rows(hostile["out"])[name]
     if expected is None:
-        return
+        pytest.skip(f"{name}: without Landlock its statuses depend on what it could reach; "
+                    "test_escape_attempt_changes_nothing_outside_its_folder checks it")
     assert [r[5] for r in rows] == expected, open(hostile["out"] / "feedback" / f"{Path(name).stem}.md").read()
     for r in rows:
         assert r[3] == ("1" if r[5] == "passed" else "0")

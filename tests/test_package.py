@@ -44,3 +44,26 @@ def test_doctor_reports_without_tensorflow_probe():
     p = subprocess.run([sys.executable, "-m", "rnnlab", "doctor", "--no-tensorflow"], capture_output=True, text=True)
     assert "ipywidgets front end" in p.stdout and "progress store writable" in p.stdout
     assert p.returncode == 0, p.stdout
+
+
+def test_doctor_says_plainly_when_it_is_not_the_courses_python(tmp_path):
+    from rnnlab import doctor
+    (tmp_path / ".venv").mkdir()
+    note = doctor.venv_note(root=tmp_path, prefix="/usr")
+    assert "not the course's Python" in note and "make doctor" in note and str(tmp_path / ".venv") in note
+    assert doctor.venv_note(root=tmp_path, prefix=str(tmp_path / ".venv")) is None
+    assert doctor.venv_note(root=tmp_path / "elsewhere", prefix="/usr") is None   # no .venv: nothing to say
+
+
+def test_setup_takes_its_seed_and_threads_from_the_environment():
+    code = ("import rnnlab, numpy as np; rnnlab.setup(quiet=True); print(rnnlab.seed(), np.random.rand()); "
+            "rnnlab.setup(seed=5, quiet=True); print(rnnlab.seed())")
+    env = dict(os.environ, RNNLAB_SEED="7")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    first, second = p.stdout.split("\n")[:2]
+    import numpy as np
+    np.random.seed(7)
+    assert first == f"7 {np.random.rand()}" and second == "5", p.stdout + p.stderr
+    env = dict(os.environ, RNNLAB_SEED="seven")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert p.returncode != 0 and "RNNLAB_SEED must be a whole number, got 'seven'" in p.stderr
