@@ -31,11 +31,7 @@ test: $(STAMP) test-unit check-build test-notebooks test-browser
 test-unit: $(STAMP)
 	$(TESTENV) $(PYTEST) -n 2 tests
 
-check-# every solution executed again under another seed and thread count (ROBUST="--config mixed" for one)
-test-robust: $(STAMP)
-	$(BIN)/python -m rnnlab robust $(ROBUST)
-
-build: $(STAMP)
+check-build: $(STAMP)
 	$(BIN)/python -m rnnlab build --check
 
 test-notebooks: $(STAMP)
