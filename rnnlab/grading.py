@@ -939,6 +939,7 @@ def _readable_roots(extra=()) -> list[str]:
              os.path.dirname(os.path.realpath(sys.executable)),
              "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev"}
     roots |= {str(Path(__file__).resolve().parent)}           # the rnnlab package
+    roots |= {p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}   # _import_dir() in children
     roots |= set(extra)
     out = set()
     for r in roots:
@@ -971,6 +972,27 @@ def _apply_limits(cfg: dict) -> None:
         limit(resource.RLIMIT_AS, int(cfg["address_space_mb"]) * 2**20)
 
 
+_IMPORT_DIR: list[str] = []
+
+
+def _import_dir() -> str:
+    """A folder holding only a link to this rnnlab package, for the children's PYTHONPATH.
+
+    Children (and the kernel a notebook runner starts) must import the same rnnlab as the
+    grader, even when the virtualenv's editable rnnlab is another checkout. Putting the
+    package's parent folder (the course root) on their path would make Landlock refuse to
+    list it (it is not readable: solutions/ lives there) and would expose it; this folder
+    exposes the package alone.
+    """
+    if not _IMPORT_DIR:
+        import atexit
+        folder = tempfile.mkdtemp(prefix="rnnlab-import-")
+        os.symlink(Path(__file__).resolve().parent, os.path.join(folder, "rnnlab"))
+        atexit.register(shutil.rmtree, folder, True)
+        _IMPORT_DIR.append(folder)
+    return _IMPORT_DIR[0]
+
+
 def _child_env(tmp: Path, token: str) -> dict:
     keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LD_LIBRARY_PATH")
     env = {k: os.environ[k] for k in keep if k in os.environ}
@@ -982,9 +1004,7 @@ def _child_env(tmp: Path, token: str) -> dict:
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2",
         "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "KERAS_BACKEND": "tensorflow",
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
-        # the kernel a notebook runner starts imports the same rnnlab as the grader, even when the
-        # virtualenv's own (editable) rnnlab is another checkout
-        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        "PYTHONPATH": _import_dir(),       # the same rnnlab as the grader's, in every child and kernel
         RUN_TOKEN_ENV: token,
     })
     return env
