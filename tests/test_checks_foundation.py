@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from rnnlab import checks, data, progress
+from rnnlab import checks
+from rnnlab.course import progress
+from rnnlab.data import synthetic
 from rnnlab import reference as ref
 
 
@@ -106,7 +108,7 @@ def test_rnn_forward_check_names_the_mistake(mistake):
 
 
 def test_one_hot_and_windows_mistakes_are_named():
-    transposed = lambda idx, V: data.one_hot(idx, V).T
+    transposed = lambda idx, V: synthetic.one_hot(idx, V).T
     assert "(T, vocab_size)" in checks.evaluate("0.1", transposed).hint
     off_by_one = lambda idx, V: np.eye(V)[(np.asarray(idx) + 1) % V]
     assert "too far right" in checks.evaluate("0.1", off_by_one).hint
@@ -119,7 +121,7 @@ def test_one_hot_and_windows_mistakes_are_named():
     assert "one too many" in checks.evaluate("1.1", one_too_many).hint
 
     def target_inside(seq, k):
-        X, _ = data.sliding_windows(seq, k)
+        X, _ = synthetic.sliding_windows(seq, k)
         return X, X[:, -1]
     assert "INSIDE" in checks.evaluate("1.1", target_inside).hint
 
@@ -187,7 +189,7 @@ def test_loop_off_by_one_and_int_buffers_are_named():
     assert "range(T - 1)" in checks.evaluate("2.2", range_t_minus_1).hint
 
     def int_buffer(seq, k):
-        X, y = data.sliding_windows(seq, k)
+        X, y = synthetic.sliding_windows(seq, k)
         return X.astype(int), y.astype(int)
     assert "truncated" in checks.evaluate("1.1", int_buffer).hint
 

@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from rnnlab import batching, checks
+from rnnlab import checks
+from rnnlab.models import specs
+from rnnlab.data import batching
 
 
 # --------------------------------------------------------------------------------------
@@ -98,8 +100,8 @@ def test_build_classifier_check_names_a_wrong_learning_rate(keras):
 
 
 def test_model_description_lists_layers_shapes_and_parameters(keras):
-    from rnnlab import models
-    text = models.describe(models.build_classifier(7, 3))
+
+    text = specs.describe(specs.build_classifier(7, 3))
     assert text.splitlines()[0] == "input (None, 7, 3)"
     assert "LSTM" in text and "(None, 7, 32)" in text and "total 7025 parameters" in text
 

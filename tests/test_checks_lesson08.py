@@ -2,6 +2,7 @@
 import pytest
 
 from rnnlab import checks
+from rnnlab.models import specs
 
 
 def tagger(layers_fn, compile_kw=None, shape=lambda T, V: (T, V)):
@@ -52,8 +53,8 @@ def test_build_tagger_check_names_the_mistake(mistake, keras):
 
 
 def test_tagger_parameters_double_with_bidirectional(keras):
-    from rnnlab import models
-    m = models.build_tagger(16, 4)
+
+    m = specs.build_tagger(16, 4)
     # forward GRU(32) on 4 inputs: 3 * (4*32 + 32*32 + 2*32) = 3648, twice; GRU(16) on 64: 3 * (64*16 + 16*16 + 32)
     assert m.count_params() == 2 * 3648 + 2 * 3936 + (32 * 4 + 4)
     assert tuple(m.output_shape) == (None, 16, 4)

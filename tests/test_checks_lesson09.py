@@ -3,8 +3,10 @@ dates data and the attention explorer's compute core behave."""
 import numpy as np
 import pytest
 
-from rnnlab import attention as att
-from rnnlab import checks, data_seq2seq, explorers
+from rnnlab.reference import attention as att
+from rnnlab.data import dates
+from rnnlab import checks
+from rnnlab.viz import explorers
 
 
 def test_dot_attention_matches_keras_attention_with_a_mask(keras):
@@ -97,22 +99,22 @@ def test_dot_attention_check_names_mask_mistakes():
 
 
 def test_dates_are_seeded_valid_and_round_trip():
-    human, iso = data_seq2seq.human_dates(300, seed=4)
-    assert (human, iso) == data_seq2seq.human_dates(300, seed=4)
+    human, iso = dates.human_dates(300, seed=4)
+    assert (human, iso) == dates.human_dates(300, seed=4)
     import datetime
     for h, i in zip(human, iso):
         d = datetime.date.fromisoformat(i)
         assert str(d.year)[-2:] in h and 1950 <= d.year <= 2049
-    src, dec, y, _ = data_seq2seq.dataset(50, seed=1, length=30)
+    src, dec, y, _ = dates.dataset(50, seed=1, length=30)
     assert src.shape == (50, 30) and y.shape == dec.shape == (50, 10)
-    assert data_seq2seq.decode_target(y) == data_seq2seq.human_dates(50, seed=1)[1]
-    assert np.all(dec[:, 0] == data_seq2seq.TARGET_CHARS.index(">")) and np.array_equal(dec[:, 1:], y[:, :-1])
+    assert dates.decode_target(y) == dates.human_dates(50, seed=1)[1]
+    assert np.all(dec[:, 0] == dates.TARGET_CHARS.index(">")) and np.array_equal(dec[:, 1:], y[:, :-1])
     with pytest.raises(ValueError, match="does not know"):
-        data_seq2seq.encode_source(["3 März 2021"], 30)
+        dates.encode_source(["3 März 2021"], 30)
 
 
 def test_digit_copy_targets_are_the_source():
-    src, dec, y, lengths = data_seq2seq.digit_copy(20, max_len=8, seed=0)
+    src, dec, y, lengths = dates.digit_copy(20, max_len=8, seed=0)
     assert np.array_equal(src, y) and np.all((src > 0).sum(1) == lengths)
     assert np.all(dec[:, 0] == 11) and np.array_equal(dec[:, 1:], y[:, :-1])
 

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from rnnlab import checks, textgen
+from rnnlab import checks
+from rnnlab.models import charlm
 
 
 def sampler(probabilities, draw="rng"):
@@ -18,7 +19,7 @@ def sampler(probabilities, draw="rng"):
         if draw == "argmax":
             return int(np.argmax(p)), p
         if draw == "untempered":
-            return int(rng.choice(len(p), p=textgen.softmax(logits))), p
+            return int(rng.choice(len(p), p=charlm.softmax(logits))), p
         if draw == "value":
             return rng.choice(p), p
         if draw == "swapped":
@@ -33,7 +34,7 @@ def unstable(z, T):
 
 
 def stable(z, T):
-    return textgen.softmax(z, T)
+    return charlm.softmax(z, T)
 
 
 SAMPLE_MISTAKES = {
@@ -46,15 +47,15 @@ SAMPLE_MISTAKES = {
     "no normalisation": (sampler(lambda z, T: np.exp(z / T - np.max(z / T))), "does not sum to 1"),
     "no softmax": (sampler(lambda z, T: z / T), "apply the softmax"),
     "divides probabilities, returns p without drawing": (
-        lambda z, T, rng: (int(rng.integers(len(z))), textgen.softmax(z) / T), "divided the probabilities"),
+        lambda z, T, rng: (int(rng.integers(len(z))), charlm.softmax(z) / T), "divided the probabilities"),
     "global np.random": (sampler(stable, "global"), "rng argument was not used"),
     "new generator": (sampler(stable, "new-generator"), "rng argument was not used"),
     "argmax": (sampler(stable, "argmax"), "always returns the most likely"),
     "samples untempered": (sampler(stable, "untempered"), "not the p you return"),
     "rng.choice(p)": (sampler(stable, "value"), "rng.choice(len(p), p=p)"),
     "pair swapped": (sampler(stable, "swapped"), "wrong way round"),
-    "only the index": (lambda z, T, rng: textgen.sample_next(z, T, rng)[0], "pair (index, p)"),
-    "in place": (lambda z, T, rng: textgen.sample_next(z.__isub__(z.max()), T, rng), "in place"),
+    "only the index": (lambda z, T, rng: charlm.sample_next(z, T, rng)[0], "pair (index, p)"),
+    "in place": (lambda z, T, rng: charlm.sample_next(z.__isub__(z.max()), T, rng), "in place"),
 }
 
 
@@ -69,7 +70,7 @@ def test_sample_next_check_names_the_mistake(mistake):
 def test_sample_next_power_form_passes():
     """p ** (1 / T), normalised, is the same distribution: a correct answer must pass."""
     def sample_next(logits, temperature, rng):
-        p = textgen.softmax(logits) ** (1 / temperature)
+        p = charlm.softmax(logits) ** (1 / temperature)
         p = p / p.sum()
         return int(rng.choice(len(p), p=p)), p
     assert checks.evaluate("10.1", sample_next).status == checks.PASSED
@@ -98,10 +99,10 @@ BITS_MISTAKES = {
     "log of mean": (bits_with(lambda P, t: -np.log2(np.mean(p_true(P, t)))), "not the probabilities"),
     "perplexity exp(bits)": (bits_with(lambda P, t: -np.mean(np.log2(p_true(P, t))), np.exp), "base must match"),
     "perplexity = bits": (bits_with(lambda P, t: -np.mean(np.log2(p_true(P, t))), lambda b: b), "not the bits"),
-    "perplexity 1/mean p": (lambda P, t: (textgen.bits_per_char(P, t)[0], 1 / np.mean(p_true(np.asarray(P), t))),
+    "perplexity 1/mean p": (lambda P, t: (charlm.bits_per_char(P, t)[0], 1 / np.mean(p_true(np.asarray(P), t))),
                             "1 / (average probability)"),
     "per-character array": (lambda P, t: (-np.log2(p_true(np.asarray(P), t)), 2.0), "one number"),
-    "only bits": (lambda P, t: textgen.bits_per_char(P, t)[0], "pair (bits, perplexity)"),
+    "only bits": (lambda P, t: charlm.bits_per_char(P, t)[0], "pair (bits, perplexity)"),
     "rounds float32": (bits_with(lambda P, t: -np.mean(np.log2(np.round(p_true(P, t), 2)))), "bits"),
 }
 

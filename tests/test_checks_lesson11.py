@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from rnnlab import checks, data_text
+from rnnlab import checks
+from rnnlab.data import words
 
 
 def make_encoder(order="sorted", pad="post", keep="first", unknown=1, lower=True, reserve=2, dtype=int,
@@ -47,8 +48,8 @@ ENCODE_MISTAKES = {
     "no lower-casing": (make_encoder(lower=False), "lower-case"),
     "float ids": (make_encoder(dtype=float), "integers"),
     "pair reversed": (make_encoder(pair_order="vocab-first"), "wrong way round"),
-    "only ids": (lambda s, T, vocab=None: data_text.encode_sentences(s, T, vocab)[0], "only the ids"),
-    "pads to the longest": (lambda s, T, vocab=None: data_text.encode_sentences(s, max(len(x.split()) for x in s),
+    "only ids": (lambda s, T, vocab=None: words.encode_sentences(s, T, vocab)[0], "only the ids"),
+    "pads to the longest": (lambda s, T, vocab=None: words.encode_sentences(s, max(len(x.split()) for x in s),
                                                                                 vocab), "longest"),
 }
 
@@ -118,5 +119,5 @@ def test_slice_accuracy_check_names_the_mistake(kind):
 
 def test_slice_accuracy_reference_value():
     probs = np.array([[0.9], [0.2], [0.7], [0.4]])
-    assert data_text.slice_accuracy(probs, np.array([1, 1, 0, 0]), np.array([True, True, True, False])) == \
+    assert words.slice_accuracy(probs, np.array([1, 1, 0, 0]), np.array([True, True, True, False])) == \
         pytest.approx(1 / 3)

@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 
 from rnnlab import checks
-from rnnlab import timeseries as ts
+from rnnlab.models import forecast
+from rnnlab.data import series
+
 
 
 def stats(series, n_train, ddof=0):
@@ -118,9 +120,9 @@ def test_flag_anomalies_check_names_the_mistake(mistake):
 # ---------------------------------------------------------------- loaders and generators
 
 def test_seattle_weather_is_read_from_the_installed_package():
-    path = ts.local_file("seattle-weather")
+    path = series.local_file("seattle-weather")
     assert path.is_file() and "vega_datasets" in path.parts
-    dates, temp = ts.load_series("temp_max")
+    dates, temp = series.load_series("temp_max")
     assert temp.shape == (1461,) and dates.shape == (1461,)
     assert str(dates[0]) == "2012-01-01" and str(dates[-1]) == "2015-12-31"
     assert -10 < temp.min() < temp.max() < 45
@@ -128,47 +130,47 @@ def test_seattle_weather_is_read_from_the_installed_package():
 
 def test_local_file_refuses_a_data_set_that_needs_a_download():
     with pytest.raises(ValueError, match="download"):
-        ts.local_file("sp500")
+        series.local_file("sp500")
 
 
 def test_load_series_reads_my_csv_and_explains_bad_files(tmp_path):
     f = tmp_path / "mine.csv"
     f.write_text("day,value\n2020-01-01,1.5\n2020-01-02,2\n2020-01-03,-1\n")
-    dates, v = ts.load_series("value", path=f, date_column="day")
+    dates, v = series.load_series("value", path=f, date_column="day")
     assert v.tolist() == [1.5, 2.0, -1.0] and str(dates[1]) == "2020-01-02"
-    assert ts.load_series("value", path=f, date_column=None)[0] is None
+    assert series.load_series("value", path=f, date_column=None)[0] is None
     with pytest.raises(FileNotFoundError, match="no file"):
-        ts.load_series("value", path=tmp_path / "missing.csv")
+        series.load_series("value", path=tmp_path / "missing.csv")
     with pytest.raises(ValueError, match="no column 'temp'; its columns are day, value"):
-        ts.load_series("temp", path=f, date_column="day")
+        series.load_series("temp", path=f, date_column="day")
     with pytest.raises(ValueError, match="no column 'date'.*date_column=None"):
-        ts.load_series("value", path=f)
+        series.load_series("value", path=f)
     g = tmp_path / "gap.csv"
     g.write_text("day,value\n2020-01-01,1\n2020-01-02,oops\n2020-01-03,2\n")
     with pytest.raises(ValueError, match="1 missing or non-numeric values .*data row 2"):
-        ts.load_series("value", path=g, date_column="day")
+        series.load_series("value", path=g, date_column="day")
     h = tmp_path / "order.csv"
     h.write_text("day,value\n2020-01-02,1\n2020-01-01,2\n2020-01-03,2\n")
     with pytest.raises(ValueError, match="not strictly increasing"):
-        ts.load_series("value", path=h, date_column="day")
+        series.load_series("value", path=h, date_column="day")
 
 
 def test_make_windows_reference_layout_and_errors():
     s = np.arange(10.0)
-    X, Y = ts.make_windows(s, 3, 2, n_train=10)
+    X, Y = series.make_windows(s, 3, 2, n_train=10)
     m, sd = s.mean(), s.std()
     assert X.shape == (6, 3) and Y.shape == (6, 2)
     assert np.allclose(X * sd + m, [[i, i + 1, i + 2] for i in range(6)])
     assert np.allclose(Y * sd + m, [[i + 3, i + 4] for i in range(6)])
     with pytest.raises(ValueError, match=r"series should be 1-D with shape \(T,\)"):
-        ts.make_windows(np.zeros((4, 2)), 1, 1, 2)
+        series.make_windows(np.zeros((4, 2)), 1, 1, 2)
     with pytest.raises(ValueError, match="n_in \\+ horizon <= T = 10"):
-        ts.make_windows(s, 8, 3, 5)
+        series.make_windows(s, 8, 3, 5)
 
 
 def test_split_windows_never_shares_a_target_between_parts():
     T, n_in, h, n_train, n_val = 50, 5, 3, 30, 40
-    sp = ts.split_windows(T, n_in, h, n_train, n_val)
+    sp = series.split_windows(T, n_in, h, n_train, n_val)
     first = np.arange(T - n_in - h + 1) + n_in
     targets = {part: set(np.concatenate([np.arange(f, f + h) for f in first[mask]])) for part, mask in sp.items()}
     assert max(targets["train"]) < n_train <= min(targets["val"])
@@ -179,7 +181,7 @@ def test_split_windows_never_shares_a_target_between_parts():
 def test_naive_errors_and_errors_agree_by_hand():
     X = np.array([[0.0, 1.0], [2.0, 4.0]])
     Y = np.array([[2.0, -1.0], [4.0, 7.0]])
-    mae, rmse = ts.naive_errors(X, Y)
+    mae, rmse = forecast.naive_errors(X, Y)
     assert np.allclose(mae, [(1 + 0) / 2, (2 + 3) / 2])
     assert np.allclose(rmse, [np.sqrt(1 / 2), np.sqrt((4 + 9) / 2)])
     assert np.all(rmse >= mae)
@@ -189,16 +191,16 @@ def test_lag_regression_recovers_a_linear_rule():
     r = np.random.default_rng(0)
     X = r.standard_normal((200, 4))
     Y = X @ np.array([[1.0], [0.0], [-2.0], [0.5]]) + 3.0
-    assert np.allclose(ts.lag_regression(X, Y)(X), Y)
+    assert np.allclose(forecast.lag_regression(X, Y)(X), Y)
 
 
 def test_generators_are_seeded_and_shaped():
-    assert np.array_equal(ts.random_walk(100, seed=1), ts.random_walk(100, seed=1))
-    assert not np.array_equal(ts.random_walk(100, seed=1), ts.random_walk(100, seed=2))
-    p = ts.random_walk(5000, start=50, step=2.0, seed=0)
+    assert np.array_equal(series.random_walk(100, seed=1), series.random_walk(100, seed=1))
+    assert not np.array_equal(series.random_walk(100, seed=1), series.random_walk(100, seed=2))
+    p = series.random_walk(5000, start=50, step=2.0, seed=0)
     assert p[0] == 50 and abs(np.diff(p).std() - 2.0) < 0.1
-    x, truth = ts.sensor_with_anomalies(n_days=40, seed=3)
-    x2, truth2 = ts.sensor_with_anomalies(n_days=40, seed=3)
+    x, truth = series.sensor_with_anomalies(n_days=40, seed=3)
+    x2, truth2 = series.sensor_with_anomalies(n_days=40, seed=3)
     assert x.shape == truth.shape == (960,) and truth.dtype == bool
     assert np.array_equal(x, x2) and np.array_equal(truth, truth2)
     assert not truth[:48].any() and 20 <= truth.sum() <= 40
@@ -206,13 +208,13 @@ def test_generators_are_seeded_and_shaped():
 
 def test_robust_scale_ignores_a_few_outliers():
     e = np.random.default_rng(0).standard_normal(2000)
-    assert abs(ts.robust_scale(e) - 1) < 0.1
+    assert abs(forecast.robust_scale(e) - 1) < 0.1
     e[:20] = 100.0
-    assert abs(ts.robust_scale(e) - 1) < 0.1 and e.std() > 5
+    assert abs(forecast.robust_scale(e) - 1) < 0.1 and e.std() > 5
 
 
 def test_precision_recall_by_hand():
     flags = np.array([1, 1, 0, 0, 1], dtype=bool)
     truth = np.array([1, 0, 1, 0, 1], dtype=bool)
-    assert ts.precision_recall(flags, truth) == (2 / 3, 2 / 3)
-    assert ts.precision_recall(np.zeros(5, bool), truth) == (0.0, 0.0)
+    assert forecast.precision_recall(flags, truth) == (2 / 3, 2 / 3)
+    assert forecast.precision_recall(np.zeros(5, bool), truth) == (0.0, 0.0)

@@ -4,7 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from rnnlab import checks, practice
+from rnnlab import checks
+from rnnlab.data import synthetic
+from rnnlab.models import training
 
 
 def early_stopping_with(compare=lambda loss, best: loss < best, stop=lambda waited, patience: waited >= patience,
@@ -54,7 +56,7 @@ def test_early_stopping_check_names_the_mistake(mistake):
 def test_early_stopping_reference_on_the_documented_example():
     model = __import__("rnnlab.checks.lesson13", fromlist=["ScriptedModel"]).ScriptedModel(
         [0.9, 0.8, 0.7, 0.6, 0.5, 0.55, 0.6, 0.65, 0.1])
-    best_epoch, losses = practice.fit_with_early_stopping(model, 9, 3)
+    best_epoch, losses = training.fit_with_early_stopping(model, 9, 3)
     assert best_epoch == 5 and len(losses) == 8 and model.w[0] == 5
 
 
@@ -103,37 +105,37 @@ def test_random_search_check_accepts_another_draw_order():
 
 
 def test_frequency_task_is_seeded_and_labelled_by_frequency():
-    x, y = practice.frequency_task(200, T=20, seed=4)
-    x2, y2 = practice.frequency_task(200, T=20, seed=4)
+    x, y = synthetic.frequency_task(200, T=20, seed=4)
+    x2, y2 = synthetic.frequency_task(200, T=20, seed=4)
     assert x.shape == (200, 20, 1) and y.shape == (200,) and x.dtype == np.float32
     assert np.array_equal(x, x2) and np.array_equal(y, y2)
     assert 0.35 < y.mean() < 0.65
-    raw, _ = practice.frequency_task(200, T=20, seed=4, scale=50, offset=300)
+    raw, _ = synthetic.frequency_task(200, T=20, seed=4, scale=50, offset=300)
     assert np.allclose(raw, x * 50 + 300, atol=1e-3)
-    clean, label = practice.frequency_task(400, T=200, noise=0.0, seed=0)
+    clean, label = synthetic.frequency_task(400, T=200, noise=0.0, seed=0)
     # without noise, counting zero crossings recovers the label
     crossings = np.sum(np.diff(np.sign(clean[:, :, 0]), axis=1) != 0, axis=1)
     assert np.mean((crossings / 2 / 200 > 0.10) == label) > 0.95
 
 
 def test_trainer_runs_are_those_of_a_fresh_model(keras):
-    x, y = practice.frequency_task(64, T=8, seed=0)
-    xv, yv = practice.frequency_task(32, T=8, seed=1)
+    x, y = synthetic.frequency_task(64, T=8, seed=0)
+    xv, yv = synthetic.frequency_task(32, T=8, seed=1)
 
     def build(units=4):
         return keras.Sequential([keras.Input((8, 1)), keras.layers.GRU(units), keras.layers.Dense(1, activation="sigmoid")])
-    trainer = practice.Trainer(build, x, y, xv, yv, seed=0)
+    trainer = training.Trainer(build, x, y, xv, yv, seed=0)
     a = trainer.run(optimizer="adam", learning_rate=1e-2, epochs=3, batch_size=16)
     trainer.run(optimizer="adam", learning_rate=1e-1, epochs=2, batch_size=16)     # disturb the pooled model
     trainer._results.clear()
     b = trainer.run(optimizer="adam", learning_rate=1e-2, epochs=3, batch_size=16)
     assert a == b
-    fresh = practice.Trainer(build, x, y, xv, yv, seed=0).run(optimizer="adam", learning_rate=1e-2, epochs=3, batch_size=16)
+    fresh = training.Trainer(build, x, y, xv, yv, seed=0).run(optimizer="adam", learning_rate=1e-2, epochs=3, batch_size=16)
     assert np.allclose(a["loss"], fresh["loss"]) and np.allclose(a["val_loss"], fresh["val_loss"])
 
 
 def test_results_table_is_sorted_best_first():
-    text = practice.results_table([{"lr": 1e-3, "batch_size": 64, "score": 0.5},
+    text = training.results_table([{"lr": 1e-3, "batch_size": 64, "score": 0.5},
                                    {"lr": 1e-2, "batch_size": 32, "score": 0.9}])
     lines = text.splitlines()
     assert "0.900" in lines[1] and "0.500" in lines[2]

@@ -2,7 +2,10 @@
 import numpy as np
 import pytest
 
-from rnnlab import checks, music, video
+from rnnlab import checks
+from rnnlab.data import music
+from rnnlab.viz import plots
+from rnnlab.data import video
 
 
 def sampler(temper=lambda p, T: p ** (1 / T), seeded=True, prefix=lambda notes: notes, greedy=False, as_float=False):
@@ -160,7 +163,7 @@ def test_synthesize_plays_the_right_pitches():
 def test_piano_roll_draws_one_cell_per_note():
     import matplotlib
     matplotlib.use("Agg")
-    ax = music.piano_roll(np.array([0, 2, 4, 7]))
+    ax = plots.piano_roll(np.array([0, 2, 4, 7]))
     image = ax.get_images()[0].get_array()
     assert image.shape == (music.N_DEGREES, 4) and image.sum() == 4 and image[7, 3] == 1
 

@@ -1,11 +1,13 @@
-"""The progress dashboard: its numbers come from progress.summary(); the widget shows them."""
-from rnnlab import checks, dashboard, progress
+"""The progress dashboard: its numbers come from dashboard.summary(); the widget shows them."""
+from rnnlab import checks
+from rnnlab.course import progress
+from rnnlab.course import dashboard
 
 
 def test_rows_give_fractions_and_a_total(private_progress):
     progress.record_exercise(checks.Result("0.1", "one_hot", "passed"))
     progress.record_quiz("00", "some-question", correct=True)
-    summary = progress.summary()
+    summary = dashboard.summary()
     table = dashboard.rows(summary)
     assert len(table) == len(summary) + 1 and table[-1]["lesson"] == "total"
     first = next(r for r in table if r["lesson"] == "00")
@@ -25,9 +27,9 @@ def test_a_lesson_with_nothing_to_do_is_not_a_division_by_zero():
 
 
 def test_widget_shows_every_lesson_and_refreshes(private_progress):
-    box = progress.dashboard()
+    box = dashboard.show()
     table = box.children[1]
-    for r in progress.summary():
+    for r in dashboard.summary():
         assert f"{r['lesson']} " in table.value
     assert ">0/1<" in table.value or "0/1" in table.value
     progress.record_exercise(checks.Result("0.1", "one_hot", "passed"))

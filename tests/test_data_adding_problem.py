@@ -1,8 +1,8 @@
-"""rnnlab.data.adding_problem: shapes, dtypes, markers, targets, chance level, seeds."""
+"""rnnlab.data.synthetic.adding_problem: shapes, dtypes, markers, targets, chance level, seeds."""
 import numpy as np
 import pytest
 
-from rnnlab.data import adding_problem
+from rnnlab.data.synthetic import adding_problem
 
 
 def test_shapes_dtypes_and_two_markers_one_in_each_half():

@@ -3,7 +3,7 @@ the widget wiring redraws when the slider moves."""
 import numpy as np
 import pytest
 
-from rnnlab import explorers
+from rnnlab.viz import explorers
 from rnnlab import reference as ref
 
 

@@ -4,7 +4,8 @@ import time
 import numpy as np
 import pytest
 
-from rnnlab import explorers, plots
+from rnnlab.viz import explorers
+from rnnlab.viz import plots
 from rnnlab import reference as ref
 
 

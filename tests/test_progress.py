@@ -3,7 +3,9 @@ import json
 import multiprocessing as mp
 import os
 
-from rnnlab import checks, progress
+from rnnlab import checks
+from rnnlab.course import dashboard
+from rnnlab.course import progress
 
 
 def _writer(path, worker, n):
@@ -47,10 +49,10 @@ def test_unreadable_store_is_kept_aside_not_overwritten(private_progress):
 
 def test_summary_and_table_cover_every_lesson(private_progress):
     progress.record_exercise(checks.Result("2.1", "rnn_step_forward", "passed"))
-    rows = progress.summary()
+    rows = dashboard.summary()
     row = next(r for r in rows if r["lesson"] == "02")
     assert row["exercises_passed"] == 1 and row["exercises_total"] == len(checks.exercises(2))
-    text = progress.table(rows)
+    text = dashboard.table(rows)
     assert "02 Hidden state" in text and "total" in text
 
 

@@ -4,7 +4,8 @@ import copy
 import pytest
 import yaml
 
-from rnnlab import progress, quiz
+from rnnlab.course import quiz
+from rnnlab.course import progress
 
 BANKS = sorted(quiz.quiz_dir().glob("*.yaml"))
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rnnlab import reference as ref
-from rnnlab.gradcheck import numerical_gradient_of
+from rnnlab.reference.gradcheck import numerical_gradient_of
 
 LAYOUTS = ["reset_after", "reset_before"]
 
@@ -293,7 +293,7 @@ def assert_gradients_equal(kgrads, ours):
 
 
 def test_lstm_matches_keras_with_copied_weights(keras):
-    from rnnlab import keras_interop
+    from rnnlab.models import keras_interop
     p = lstm_params(N=4, T=7, D=3, H=5, seed=11, dtype=np.float32)
     layer = keras_interop.lstm_like(p["Wx"], p["Wh"], p["b"])
     assert [w.shape for w in layer.get_weights()] == [(3, 20), (5, 20), (20,)]
@@ -311,7 +311,7 @@ def test_lstm_matches_keras_with_copied_weights(keras):
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_gru_matches_keras_with_copied_weights(keras, layout):
-    from rnnlab import keras_interop
+    from rnnlab.models import keras_interop
     p = gru_params(layout, N=4, T=7, D=3, H=5, seed=13, dtype=np.float32)
     layer = keras_interop.gru_like(p["Wx"], p["Wh"], p["b"])
     assert layer.reset_after == (layout == "reset_after")
@@ -326,7 +326,7 @@ def test_gru_matches_keras_with_copied_weights(keras, layout):
 
 
 def test_weights_copy_both_ways(keras):
-    from rnnlab import keras_interop
+    from rnnlab.models import keras_interop
     layer = keras.layers.GRU(4)
     layer.build((None, None, 3))
     Wx, Wh, b = keras_interop.get_cell_weights(layer)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rnnlab import reference as ref
-from rnnlab.gradcheck import numerical_gradient_of, relative_error
+from rnnlab.reference.gradcheck import numerical_gradient_of, relative_error
 
 
 def params(N=3, T=5, D=4, H=6, seed=0, dtype=np.float64):
@@ -101,7 +101,7 @@ def test_wrong_upstream_gradient_shape_is_a_clear_error():
 
 def test_simple_rnn_matches_keras_with_copied_weights(keras):
     import tensorflow as tf
-    from rnnlab import keras_interop
+    from rnnlab.models import keras_interop
     p = params(N=4, T=7, D=3, H=5, seed=7, dtype=np.float32)
     layer = keras_interop.simple_rnn_like(p["Wx"], p["Wh"], p["b"])
     out = keras_interop.run_layer(layer, p["x"], p["h0"])

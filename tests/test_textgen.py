@@ -8,8 +8,12 @@ import sys
 import numpy as np
 import pytest
 
-from rnnlab import gradcheck, numpy_train
-from rnnlab import textgen as tg
+from rnnlab.reference import gradcheck
+from rnnlab.models import charlm
+from rnnlab.data import chars
+from rnnlab.viz import plots
+from rnnlab.models import numpy_train
+
 
 SAMPLE = ("def add(a, b):\n    return a + b\n\n" * 40) + "class Thing:\n    pass\n" * 40
 
@@ -19,14 +23,14 @@ SAMPLE = ("def add(a, b):\n    return a + b\n\n" * 40) + "class Thing:\n    pass
 def test_load_text_reads_the_learners_own_file(tmp_path):
     p = tmp_path / "mine.txt"
     p.write_bytes(("Caf\u00e9 au lait.\r\n" * 300).encode("utf-8"))
-    text = tg.load_text(p)
+    text = chars.load_text(p)
     assert text.startswith("Caf\u00e9 au lait.\n") and "\r" not in text
     assert len(text) == 300 * len("Caf\u00e9 au lait.\n")
 
 
 def test_load_text_missing_file_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="there is no file .*nope.txt"):
-        tg.load_text(tmp_path / "nope.txt")
+        chars.load_text(tmp_path / "nope.txt")
 
 
 @pytest.mark.parametrize("content, message", [
@@ -40,79 +44,79 @@ def test_load_text_rejects_empty_binary_and_short_files(tmp_path, content, messa
     p = tmp_path / "f.txt"
     p.write_bytes(content)
     with pytest.raises(ValueError, match=message):
-        tg.load_text(p)
+        chars.load_text(p)
 
 
 def test_load_text_rejects_a_folder(tmp_path):
     with pytest.raises(ValueError, match="is a folder"):
-        tg.load_text(tmp_path)
+        chars.load_text(tmp_path)
 
 
 def test_stdlib_text_is_python_source_of_the_requested_size():
-    text = tg.stdlib_text(300_000)
+    text = chars.stdlib_text(300_000)
     assert len(text) == 300_000
     assert "def " in text and "import " in text
-    assert tg.stdlib_text(300_000) == text
+    assert chars.stdlib_text(300_000) == text
 
 
 def test_stdlib_split_holds_out_whole_files():
-    train, valid = tg.stdlib_split(600_000, every=5)
+    train, valid = chars.stdlib_split(600_000, every=5)
     assert len(valid) > 10_000 and len(train) > 3 * len(valid)
     assert valid[:2000] not in train
 
 
 def test_split_text_cuts_at_a_line_break():
-    train, valid = tg.split_text("line\n" * 1000, 0.1)
+    train, valid = chars.split_text("line\n" * 1000, 0.1)
     assert train + valid == "line\n" * 1000
     assert valid.startswith("line") and train.endswith("\n")
     with pytest.raises(ValueError, match="between 0 and 1"):
-        tg.split_text("abc", 1.5)
+        chars.split_text("abc", 1.5)
 
 
 # -- vocabulary and windows -------------------------------------------------------------
 
 def test_vocab_is_sorted_stable_and_maps_unknown_to_zero():
-    v = tg.CharVocab.from_text("hello world")
-    assert v.chars == (tg.UNKNOWN, " ", "d", "e", "h", "l", "o", "r", "w")
-    assert tg.CharVocab.from_text("dlrow olleh") == v
+    v = chars.CharVocab.from_text("hello world")
+    assert v.chars == (chars.UNKNOWN, " ", "d", "e", "h", "l", "o", "r", "w")
+    assert chars.CharVocab.from_text("dlrow olleh") == v
     ids = v.encode("hello?")
     assert ids.tolist() == [4, 3, 5, 5, 6, 0] and ids.dtype == np.int32
-    assert v.decode(ids) == "hello" + tg.UNKNOWN
-    assert tg.CharVocab.from_json(v.to_json()) == v
+    assert v.decode(ids) == "hello" + chars.UNKNOWN
+    assert chars.CharVocab.from_json(v.to_json()) == v
 
 
 def test_vocab_min_count_and_non_ascii():
-    v = tg.CharVocab.from_text("aaab\u00e9\u00e9\u00e9\u4e2d", min_count=2)
-    assert v.chars == (tg.UNKNOWN, "a", "\u00e9")
+    v = chars.CharVocab.from_text("aaab\u00e9\u00e9\u00e9\u4e2d", min_count=2)
+    assert v.chars == (chars.UNKNOWN, "a", "\u00e9")
     assert v.encode("b\u4e2da").tolist() == [0, 0, 1]
 
 
 def test_windows_are_shifted_by_one():
-    X, Y = tg.windows(np.arange(12), 4)
+    X, Y = chars.windows(np.arange(12), 4)
     assert X.tolist() == [[0, 1, 2, 3], [4, 5, 6, 7]] and Y.tolist() == [[1, 2, 3, 4], [5, 6, 7, 8]]
     with pytest.raises(ValueError, match="more than T"):
-        tg.windows(np.arange(3), 4)
+        chars.windows(np.arange(3), 4)
 
 
 # -- probabilities ----------------------------------------------------------------------
 
 def test_softmax_is_stable_and_sample_next_follows_the_temperature():
-    assert np.allclose(tg.softmax(np.array([1000.0, 1000.0])), [0.5, 0.5])
+    assert np.allclose(charlm.softmax(np.array([1000.0, 1000.0])), [0.5, 0.5])
     logits = np.log(np.array([0.6, 0.3, 0.1]))
     rng = np.random.default_rng(0)
-    draws = np.array([tg.sample_next(logits, 0.5, rng)[0] for _ in range(4000)])
+    draws = np.array([charlm.sample_next(logits, 0.5, rng)[0] for _ in range(4000)])
     expected = np.array([0.36, 0.09, 0.01]) / 0.46
     assert np.allclose(np.bincount(draws, minlength=3) / 4000, expected, atol=0.03)
-    i1, p1 = tg.sample_next(logits, 2.0, np.random.default_rng(5))
-    i2, p2 = tg.sample_next(logits, 2.0, np.random.default_rng(5))
+    i1, p1 = charlm.sample_next(logits, 2.0, np.random.default_rng(5))
+    i2, p2 = charlm.sample_next(logits, 2.0, np.random.default_rng(5))
     assert i1 == i2 and np.allclose(p1, p2) and np.isclose(p1.sum(), 1)
     with pytest.raises(ValueError, match="temperature"):
-        tg.sample_next(logits, 0.0, rng)
+        charlm.sample_next(logits, 0.0, rng)
 
 
 def test_bits_per_char_of_a_uniform_model_is_log2_V():
     probs = np.full((10, 8), 1 / 8)
-    bits, ppl = tg.bits_per_char(probs, np.arange(10) % 8)
+    bits, ppl = charlm.bits_per_char(probs, np.arange(10) % 8)
     assert bits == pytest.approx(3.0) and ppl == pytest.approx(8.0)
 
 
@@ -121,17 +125,17 @@ def test_ngram_probabilities_sum_to_one_and_unigram_matches_counts():
     V = 4
     for order in (2, 3, 4):
         context = train[-(order - 1):]
-        total = sum(2 ** -tg.ngram_bits(train, np.append(context, c), order, V) for c in range(V))
+        total = sum(2 ** -charlm.ngram_bits(train, np.append(context, c), order, V) for c in range(V))
         assert total == pytest.approx(1.0)
     counts = np.bincount(train, minlength=V) + 1
     test = np.array([1, 2, 0])
-    assert tg.ngram_bits(train, test, 1, V) == pytest.approx(-np.mean(np.log2(counts[test] / counts.sum())))
+    assert charlm.ngram_bits(train, test, 1, V) == pytest.approx(-np.mean(np.log2(counts[test] / counts.sum())))
 
 
 def test_longer_ngrams_win_on_repetitive_text():
-    v = tg.CharVocab.from_text(SAMPLE)
+    v = chars.CharVocab.from_text(SAMPLE)
     ids = v.encode(SAMPLE)
-    bits = [tg.ngram_bits(ids[:1500], ids[1500:], n, v.size) for n in (1, 2, 3, 5)]
+    bits = [charlm.ngram_bits(ids[:1500], ids[1500:], n, v.size) for n in (1, 2, 3, 5)]
     assert bits == sorted(bits, reverse=True)
     assert bits[-1] < 0.5
 
@@ -141,71 +145,71 @@ def test_longer_ngrams_win_on_repetitive_text():
 def test_numpy_rnn_loss_gradients_match_numerical():
     r = np.random.default_rng(0)
     V, H, N, T = 5, 4, 2, 3
-    params = tg.numpy_rnn_init(V, H, seed=1)
+    params = charlm.numpy_rnn_init(V, H, seed=1)
     x, y = r.integers(0, V, (N, T)), r.integers(0, V, (N, T))
     h0 = 0.1 * r.standard_normal((N, H))
-    _, grads, _ = tg.numpy_rnn_loss(params, x, y, h0)
+    _, grads, _ = charlm.numpy_rnn_loss(params, x, y, h0)
     for name, value in params.items():
-        num = gradcheck.numerical_gradient(lambda: tg.numpy_rnn_loss(params, x, y, h0)[0], value)
+        num = gradcheck.numerical_gradient(lambda: charlm.numpy_rnn_loss(params, x, y, h0)[0], value)
         assert gradcheck.relative_error(grads[name], num) < 1e-7, name
 
 
 def test_numpy_rnn_learns_a_repetitive_text_quickly():
-    v = tg.CharVocab.from_text(SAMPLE)
+    v = chars.CharVocab.from_text(SAMPLE)
     ids = v.encode(SAMPLE)
-    params = tg.numpy_rnn_init(v.size, 32, seed=0)
+    params = charlm.numpy_rnn_init(v.size, 32, seed=0)
     opt = numpy_train.Adam(lr=1e-2)
     losses = []
     for _ in range(4):
         h = np.zeros((8, 32))
-        for x, y in tg.numpy_rnn_streams(ids, 8, 16):
-            loss, grads, h = tg.numpy_rnn_loss(params, x, y, h)
+        for x, y in charlm.numpy_rnn_streams(ids, 8, 16):
+            loss, grads, h = charlm.numpy_rnn_loss(params, x, y, h)
             opt.step(params, grads)
             losses.append(loss)
     assert np.mean(losses[-5:]) < 0.5 * np.log(v.size)
-    text = tg.generate(tg.NumpyCharRNN(params), v, "def ", 40, 0.5, seed=0)
+    text = charlm.generate(charlm.NumpyCharRNN(params), v, "def ", 40, 0.5, seed=0)
     assert len(text) == 40 and set(text) <= set(v.chars)
 
 
 # -- surprisal HTML -------------------------------------------------------------------
 
 def test_surprisal_html_escapes_and_needs_one_value_per_character():
-    html = tg.surprisal_html("a<b\n", [0.0, 12.0, 6.0, 1.0])
+    html = plots.surprisal_html("a<b\n", [0.0, 12.0, 6.0, 1.0])
     assert "&lt;" in html and "rgba(220, 38, 38, 1.00)" in html and "rgba(220, 38, 38, 0.50)" in html
     with pytest.raises(ValueError, match="one value per character"):
-        tg.surprisal_html("abc", [1.0, 2.0])
+        plots.surprisal_html("abc", [1.0, 2.0])
 
 
 # -- Keras model -----------------------------------------------------------------------
 
 def test_numpy_gru_matches_the_keras_model_and_save_load_round_trips(keras, tmp_path):
-    v = tg.CharVocab.from_text(SAMPLE)
-    model = tg.build_model(v.size, units=16, embed=8)
-    losses = tg.train_steps(model, v.encode(SAMPLE), steps=5, T=20, batch=8)
+    v = chars.CharVocab.from_text(SAMPLE)
+    model = charlm.build_model(v.size, units=16, embed=8)
+    losses = charlm.train_steps(model, v.encode(SAMPLE), steps=5, T=20, batch=8)
     assert len(losses) == 1 and np.isfinite(losses[0])
     ids = v.encode("def add(a, b):\n")
     keras_logits = np.asarray(model(ids[None]))[0]
-    lm = tg.NumpyCharGRU.from_keras(model)
+    lm = charlm.NumpyCharGRU.from_keras(model)
     assert np.max(np.abs(lm.logits(ids) - keras_logits)) < 1e-4
-    path = tg.save(model, v, tmp_path / "m.keras")
-    assert tg.vocab_path(path).name == "m.vocab.json"
-    model2, v2 = tg.load(path)
+    path = charlm.save(model, v, tmp_path / "m.keras")
+    assert charlm.vocab_path(path).name == "m.vocab.json"
+    model2, v2 = charlm.load(path)
     assert v2 == v
     assert np.allclose(np.asarray(model2(ids[None]))[0], keras_logits, atol=1e-6)
-    bits = tg.surprisal(lm, v, "def add")
+    bits = charlm.surprisal(lm, v, "def add")
     assert bits.shape == (7,) and np.all(bits >= 0)
-    assert len(tg.generate(lm, v, "def", 25, 0.8, seed=1)) == 25
-    table = tg.next_char_table(lm, v, "def", 1.0, k=3)
+    assert len(charlm.generate(lm, v, "def", 25, 0.8, seed=1)) == 25
+    table = charlm.next_char_table(lm, v, "def", 1.0, k=3)
     assert len(table) == 3 and table[0][1] >= table[1][1] >= table[2][1]
     with pytest.raises(ValueError, match=".keras"):
-        tg.save(model, v, tmp_path / "m.h5")
+        charlm.save(model, v, tmp_path / "m.h5")
     with pytest.raises(FileNotFoundError, match="no model file"):
-        tg.load(tmp_path / "missing.keras")
+        charlm.load(tmp_path / "missing.keras")
 
 
 def run_cli(*args, cwd):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0")
-    return subprocess.run([sys.executable, "-m", "rnnlab.textgen", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "rnnlab", "charlm", *args], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=300)
 
 
@@ -232,9 +236,9 @@ def test_cli_trains_on_the_learners_file_saves_and_samples(tmp_path):
 # -- explorer core (lesson 10) -----------------------------------------------------------
 
 def test_generation_explorer_core_follows_the_temperature_and_the_seed():
-    from rnnlab import explorers
-    v = tg.CharVocab.from_text(SAMPLE)
-    lm = tg.NumpyCharRNN(tg.numpy_rnn_init(v.size, 16, seed=0))
+    from rnnlab.viz import explorers
+    v = chars.CharVocab.from_text(SAMPLE)
+    lm = charlm.NumpyCharRNN(charlm.numpy_rnn_init(v.size, 16, seed=0))
     cold = explorers.generation_view(lm, v, "def ", 0.2, n=50, seed=0)
     hot = explorers.generation_view(lm, v, "def ", 2.0, n=50, seed=0)
     assert len(cold["text"]) == 50 and cold["entropy"] < hot["entropy"]

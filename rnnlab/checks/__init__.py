@@ -212,7 +212,7 @@ def check(id: str, fn=None, record: bool = True):
     print(res.line())
     if record:
         try:
-            from .. import progress
+            from ..course import progress
             progress.record_exercise(res)
         except Exception as exc:  # progress must never break a lesson
             print(f"(progress not saved: {exc})")

@@ -13,7 +13,7 @@ from itertools import combinations
 import numpy as np
 
 from .. import reference as ref
-from ..gradcheck import numerical_gradient, numerical_gradient_of, relative_error, verdict
+from ..reference.gradcheck import numerical_gradient, numerical_gradient_of, relative_error, verdict
 from . import Mistake, as_result_array, diagnose, expect_dtype, expect_shape, register, rng, session_result
 
 GRAD_TOL = 1e-6      # relative error against numerical gradients that counts as right (float64 probes)

@@ -342,7 +342,7 @@ def check_lstm_step_backward(lstm_step_backward):
 # --------------------------------------------------------------------------------------
 
 def _keras_lstm_output_reference(x, Wx, Wh, b):
-    from ..keras_interop import lstm_like
+    from ..models.keras_interop import lstm_like
     return np.asarray(lstm_like(Wx, Wh, b)(np.asarray(x)))
 
 

@@ -1,7 +1,7 @@
 """Checks of lesson 09 (attention): dot_attention in numpy."""
 import numpy as np
 
-from .. import attention as att
+from ..reference import attention as att
 from . import Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, register, rng
 
 

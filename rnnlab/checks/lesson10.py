@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 
-from .. import textgen
+from ..models import charlm
 from . import Mistake, as_result_array, call, diagnose, expect_shape, register
 
 
@@ -46,7 +46,7 @@ def _refused(exc):
     raise exc
 
 
-@register("10.1", "sample_next", "Sampling with a temperature", textgen.sample_next)
+@register("10.1", "sample_next", "Sampling with a temperature", charlm.sample_next)
 def check_sample_next(sample_next):
     logits = np.log(np.array([0.6, 0.3, 0.09, 0.01]))
     V, T = len(logits), 0.5
@@ -56,8 +56,8 @@ def check_sample_next(sample_next):
     except ValueError as exc:
         _refused(exc)
     expect_shape(p, (V,), "p", "(V,)")
-    expected = textgen.softmax(logits, T)
-    plain = textgen.softmax(logits)
+    expected = charlm.softmax(logits, T)
+    plain = charlm.softmax(logits)
     if np.all(np.isfinite(p)) and abs(p.sum() - 1) > 1e-6:
         if np.allclose(p * T, plain):
             raise Mistake("you divided the probabilities by the temperature; divide the LOGITS: "
@@ -68,9 +68,9 @@ def check_sample_next(sample_next):
     diagnose(p, expected, "p", [
         (plain, "p is the plain softmax(logits): the temperature had no effect. (Dividing the probabilities by "
                 "the temperature and normalising again cancels out.) Divide the LOGITS: softmax(logits / temperature)."),
-        (textgen.softmax(logits * T), "the temperature is applied as a multiplication; divide: logits / temperature "
+        (charlm.softmax(logits * T), "the temperature is applied as a multiplication; divide: logits / temperature "
                                       "(a temperature below 1 must make the distribution sharper)."),
-        (textgen.softmax(logits - T), "the temperature was subtracted; divide the logits by it: logits / temperature."),
+        (charlm.softmax(logits - T), "the temperature was subtracted; divide the logits by it: logits / temperature."),
         (logits / T, "p is logits / temperature: apply the softmax to get probabilities."),
     ])
     # large logits: exp overflows unless the maximum is subtracted first
@@ -85,7 +85,7 @@ def check_sample_next(sample_next):
     if not np.all(np.isfinite(p_big)):
         raise Mistake("with large logits (1000) np.exp overflows to inf and p becomes nan: subtract the largest "
                       "logit first (z - z.max()); the softmax does not change.")
-    diagnose(p_big, textgen.softmax(big), "p for logits [1000, 999, 990, 0]")
+    diagnose(p_big, charlm.softmax(big), "p for logits [1000, 999, 990, 0]")
     # the samples follow p
     r = np.random.default_rng(3)
     draws = np.array([_unpack_sample(_quiet_call(sample_next, logits, T, r), V)[0] for _ in range(3000)])
@@ -120,14 +120,14 @@ def _unpack_bits(out):
     return values
 
 
-@register("10.2", "bits_per_char", "Bits per character and perplexity", textgen.bits_per_char)
+@register("10.2", "bits_per_char", "Bits per character and perplexity", charlm.bits_per_char)
 def check_bits_per_char(bits_per_char):
     r = np.random.default_rng(0)
     n, V = 6, 5
     probs = r.dirichlet(np.ones(V), size=n)
     targets = (probs.argmax(axis=1) + 1 + r.integers(0, V - 1, n)) % V     # never the most likely character
     bits, ppl = _unpack_bits(_quiet_call(bits_per_char, probs, targets))
-    e_bits, e_ppl = textgen.bits_per_char(probs, targets)
+    e_bits, e_ppl = charlm.bits_per_char(probs, targets)
     p_true = probs[np.arange(n), targets]
     diagnose(np.array(bits), np.array(e_bits), "bits", [
         (np.array(-np.mean(np.log(p_true))), "that is in nats (natural log); bits use log base 2: np.log2, "

@@ -3,7 +3,7 @@ import warnings
 
 import numpy as np
 
-from .. import data_text
+from ..data import words
 from . import Mistake, as_result_array, call, diagnose, expect_shape, register
 
 PROBE = ["the cat sat", "a dog ran after the cat"]
@@ -57,12 +57,12 @@ def _check_vocab(vocab):
                   "use sorted(set(words)) so every run gives the same ids.")
 
 
-@register("11.1", "encode_sentences", "Vocabulary, word ids and padding", data_text.encode_sentences)
+@register("11.1", "encode_sentences", "Vocabulary, word ids and padding", words.encode_sentences)
 def check_encode_sentences(encode_sentences):
     T = 5
     ids, vocab = _unpack_encode(call(encode_sentences, list(PROBE), T))
     _check_vocab(vocab)
-    expected, _ = data_text.encode_sentences(PROBE, T)
+    expected, _ = words.encode_sentences(PROBE, T)
     if ids.shape == (2, 6):
         raise Mistake(f"ids has shape {ids.shape}: the longest sentence's length; it should be (N, T) = (2, {T}): "
                       "cut longer sentences to their first T words.")
@@ -91,7 +91,7 @@ def check_encode_sentences(encode_sentences):
     ids2, vocab2 = _unpack_encode(out)
     if vocab2 != PROBE_VOCAB:
         raise Mistake("with a given vocab, return that same vocabulary (do not build a new one).")
-    expected2, _ = data_text.encode_sentences(["the bird sat on the mat"], 6, PROBE_VOCAB)
+    expected2, _ = words.encode_sentences(["the bird sat on the mat"], 6, PROBE_VOCAB)
     expect_shape(ids2, expected2.shape, "ids (given vocab)", "(N, T)")
     diagnose(ids2, expected2, "ids (given vocab)", [
         (np.where(expected2 == 1, 0, expected2), "unknown words got id 0, the padding id: use 1 ('<unk>') so the "
@@ -120,14 +120,14 @@ def _scalar(value, what):
     return float(arr.reshape(-1)[0])
 
 
-@register("11.2", "slice_accuracy", "Accuracy on a slice of the data", data_text.slice_accuracy)
+@register("11.2", "slice_accuracy", "Accuracy on a slice of the data", words.slice_accuracy)
 def check_slice_accuracy(slice_accuracy):
     probs = np.array([0.9, 0.2, 0.7, 0.4, 0.1, 0.8, 0.6, 0.3])
     labels = np.array([1, 1, 0, 0, 0, 1, 1, 0])
     mask = np.array([True, True, True, False, False, True, False, True])
     what = "the accuracy"
     got = _scalar(_quiet(slice_accuracy, probs, labels, mask), what)
-    expected = data_text.slice_accuracy(probs, labels, mask)          # 3 of the 5 masked right: 0.6
+    expected = words.slice_accuracy(probs, labels, mask)          # 3 of the 5 masked right: 0.6
     pred = (probs >= 0.5).astype(int)
     diagnose(np.array(got), np.array(expected), what, [
         (np.array(np.mean(pred == labels)), "that is the accuracy on ALL sentences: keep only those where mask is "

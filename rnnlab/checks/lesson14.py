@@ -1,7 +1,7 @@
 """Checks of lesson 14 (hybrids): sample_melody, build_video_model."""
 import numpy as np
 
-from .. import music
+from ..data import music
 from . import Mistake, register
 
 

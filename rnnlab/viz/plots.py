@@ -1,26 +1,8 @@
-"""Figures the lessons share: the course style, diagrams of the recurrence, common plots."""
+"""Figures the lessons share: diagrams of the recurrence and the cells, common plots (the course
+style is applied by `rnnlab.setup()`, see `rnnlab.session.STYLE`)."""
 from __future__ import annotations
 
 import numpy as np
-
-STYLE = {
-    "figure.figsize": (7.0, 3.6),
-    "figure.dpi": 100,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "legend.frameon": False,
-    "font.size": 10,
-}
-
-
-def apply_style() -> None:
-    import matplotlib as mpl
-    mpl.rcParams.update(STYLE)
-
 
 def _plt():
     import matplotlib.pyplot as plt
@@ -441,3 +423,44 @@ def cnn_rnn_pipeline(frames: int = 4, ax=None):
             "what it saw from frame to frame", ha="center", fontsize=9, color="#1e3a8a")
     ax.set_title("CNN + RNN on a clip", fontsize=10)
     return ax
+
+
+def piano_roll(melody, ax=None, title: str = ""):
+    """Draw a melody as a piano roll: time across, pitch up, one bar per shaded block."""
+    import matplotlib.pyplot as plt
+
+    from .._shapes import as_array, expect_ndim
+    from ..data.music import BAR, N_DEGREES, NAMES
+    m = as_array("melody", melody, "piano_roll")
+    expect_ndim("piano_roll", "melody", m, 1, "(T,)")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 2.6))
+    roll = np.zeros((N_DEGREES, len(m)))
+    roll[m, np.arange(len(m))] = 1
+    ax.imshow(roll, origin="lower", aspect="auto", cmap="Blues", vmin=0, vmax=1.3,
+              extent=(-0.5, len(m) - 0.5, -0.5, N_DEGREES - 0.5))
+    for b in range(BAR, len(m), BAR):
+        ax.axvline(b - 0.5, color="#94a3b8", lw=0.8)
+    ax.set_yticks(range(0, N_DEGREES, 2), [NAMES[d] for d in range(0, N_DEGREES, 2)])
+    ax.set(xlabel="beat", title=title)
+    ax.grid(False)
+    return ax
+
+
+def surprisal_html(text: str, bits, vmax: float = 12.0, title: str = "") -> str:
+    """HTML: each character on a background from white (0 bits) to red (vmax bits or more);
+    hover shows the bits. Line breaks are kept."""
+    import html
+    bits = np.asarray(bits, dtype=np.float64)
+    if len(bits) != len(text):
+        raise ValueError(f"surprisal_html: need one value per character: {len(text)} characters, {len(bits)} values")
+    spans = []
+    for ch, b in zip(text, bits):
+        a = float(np.clip(b / vmax, 0, 1))
+        shown = "\u21b5\n" if ch == "\n" else html.escape(ch)
+        spans.append(f'<span title="{html.escape(repr(ch))}: {b:.1f} bits" '
+                     f'style="background: rgba(220, 38, 38, {a:.2f})">{shown}</span>')
+    head = f"<div style='margin-bottom:4px'>{html.escape(title)}</div>" if title else ""
+    return (f"<div class='rnnlab-surprisal'>{head}<pre style='font-size:14px; line-height:1.5; margin:0'>"
+            + "".join(spans) + "</pre><div style='font-size:11px; color:#555'>white: expected (0 bits) "
+            f"&nbsp;&rarr;&nbsp; red: surprising ({vmax:g} bits or more)</div></div>")

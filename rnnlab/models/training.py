@@ -1,4 +1,4 @@
-"""Training practice (lesson 13): one task, a fast trainer for many runs, early stopping, random search.
+"""Training practice (lesson 13): a fast trainer for many runs, early stopping, random search.
 
 Importing this module imports numpy only; `Trainer` imports Keras when it is created.
 """
@@ -8,32 +8,6 @@ import math
 
 import numpy as np
 
-
-# --------------------------------------------------------------------------------------
-# The task
-# --------------------------------------------------------------------------------------
-
-def frequency_task(n: int, T: int = 20, noise: float = 0.3, seed: int = 0, scale: float = 1.0,
-                   offset: float = 0.0):
-    """Noisy sine waves: is the wave fast or slow?
-
-    Each sequence is sin(2 pi f t + phase) + noise * N(0, 1) for t = 0..T-1, with f drawn
-    uniformly from [0.05, 0.15] cycles per step and a random phase; the label is 1 when
-    f > 0.10. `scale` and `offset` turn the values into "raw sensor units"
-    (x * scale + offset) for the normalisation experiment.
-    Returns x: (n, T, 1) float32 and y: (n,) float32.
-    """
-    r = np.random.default_rng(seed)
-    f = r.uniform(0.05, 0.15, n)
-    phase = r.uniform(0, 2 * np.pi, n)
-    t = np.arange(T)
-    x = np.sin(2 * np.pi * f[:, None] * t + phase[:, None]) + noise * r.standard_normal((n, T))
-    return (x * scale + offset)[..., None].astype(np.float32), (f > 0.10).astype(np.float32)
-
-
-# --------------------------------------------------------------------------------------
-# A trainer that makes many short runs affordable
-# --------------------------------------------------------------------------------------
 
 OPTIMIZERS = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam"}
 
@@ -52,7 +26,7 @@ class Trainer:
 
     def __init__(self, build, x_train, y_train, x_val, y_val, seed: int = 0,
                  loss: str = "binary_crossentropy", metrics=("accuracy",)):
-        from .session import import_keras
+        from ..session import import_keras
         self.keras = import_keras(seed=None)
         self.build, self.seed, self.loss, self.metrics = build, seed, loss, list(metrics)
         self.data = (x_train, y_train, x_val, y_val)
@@ -110,10 +84,6 @@ class Trainer:
         return result
 
 
-# --------------------------------------------------------------------------------------
-# Exercise references
-# --------------------------------------------------------------------------------------
-
 def fit_with_early_stopping(model, max_epochs: int, patience: int):
     """Train until the validation loss has not improved for `patience` epochs; restore the best.
 
@@ -138,8 +108,8 @@ def fit_with_early_stopping(model, max_epochs: int, patience: int):
     return best_epoch, val_losses
 
 
-BATCH_SIZES = (64, 128, 256, 512)
 LOG10_LR = (-4.0, -1.0)
+BATCH_SIZES = (64, 128, 256, 512)
 
 
 def random_search(evaluate, n_trials: int, seed: int):

@@ -1,4 +1,5 @@
-"""Melodies for lesson 14: a small generated corpus, a piano roll, and audio made with numpy.
+"""Melodies for lesson 14: a small generated corpus, its statistics, and audio made with numpy
+(the piano roll is `rnnlab.viz.plots.piano_roll`).
 
 A melody is 16 notes, one per beat, in four bars of four. Notes are scale degrees of C major,
 0 (C4) to 14 (C6). The corpus follows a folk-tune plan, seeded, nothing downloaded:
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._shapes import as_array, expect_ndim
+from .._shapes import as_array, expect_ndim
 
 N_DEGREES = 15                                   # C4 .. C6
 BAR, BARS = 4, 4
@@ -69,26 +70,6 @@ def melody_stats(melodies) -> dict:
         "repeat": float(np.mean(np.all(m[:, 12:15] == m[:, 0:3], axis=1))),
         "tonic": float(np.mean(np.isin(m[:, -1], TONICS))),
     }
-
-
-def piano_roll(melody, ax=None, title: str = ""):
-    """Draw a melody as a piano roll: time across, pitch up, one bar per shaded block."""
-    import matplotlib.pyplot as plt
-
-    m = as_array("melody", melody, "piano_roll")
-    expect_ndim("piano_roll", "melody", m, 1, "(T,)")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 2.6))
-    roll = np.zeros((N_DEGREES, len(m)))
-    roll[m, np.arange(len(m))] = 1
-    ax.imshow(roll, origin="lower", aspect="auto", cmap="Blues", vmin=0, vmax=1.3,
-              extent=(-0.5, len(m) - 0.5, -0.5, N_DEGREES - 0.5))
-    for b in range(BAR, len(m), BAR):
-        ax.axvline(b - 0.5, color="#94a3b8", lw=0.8)
-    ax.set_yticks(range(0, N_DEGREES, 2), [NAMES[d] for d in range(0, N_DEGREES, 2)])
-    ax.set(xlabel="beat", title=title)
-    ax.grid(False)
-    return ax
 
 
 def synthesize(melody, bpm: float = 150, rate: int = 8000) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .session import import_keras
+from ..session import import_keras
 
 
 def _keras():

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._shapes import as_array
+from .._shapes import as_array
 
 PAD, UNK = "<pad>", "<unk>"
 

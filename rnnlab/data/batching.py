@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._shapes import as_array, expect_ndim, fmt
+from .._shapes import as_array, expect_ndim, fmt
 
 
 def to_rnn_input(table, T: int) -> np.ndarray:

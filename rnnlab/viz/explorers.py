@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import reference as ref
+from .. import reference as ref
 from .plots import ACTIVATIONS
 
 
@@ -280,12 +280,12 @@ def generation_view(lm, vocab, prompt: str, temperature: float, n: int = 200, se
     "next": the k most likely next characters after prompt [(char, p)], "entropy": the entropy of
     that next-character distribution in bits (how many choices the model leaves open)}.
     """
-    from . import textgen
-    sampler = sampler or textgen.sample_next
-    p = textgen.softmax(lm.logits(vocab.encode(prompt))[-1], temperature)
+    from ..models import charlm
+    sampler = sampler or charlm.sample_next
+    p = charlm.softmax(lm.logits(vocab.encode(prompt))[-1], temperature)
     top = np.argsort(p)[::-1][:k]
     nz = p[p > 0]
-    return {"text": textgen.generate(lm, vocab, prompt, n, temperature, seed, sampler),
+    return {"text": charlm.generate(lm, vocab, prompt, n, temperature, seed, sampler),
             "next": [(vocab.chars[i], float(p[i])) for i in top],
             "entropy": float(-np.sum(nz * np.log2(nz)))}
 

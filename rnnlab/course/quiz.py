@@ -39,7 +39,7 @@ from pathlib import Path
 
 import yaml
 
-from .session import course_root
+from ..session import course_root
 
 KINDS = ("single", "multiple", "numeric")
 
@@ -71,72 +71,82 @@ def bank_path(lesson) -> Path:
     return found[0]
 
 
+_TEXT = {"type": "string", "pattern": r"\S"}
+_NUMBER = {"type": "number"}
+_OPTION = {"type": "object", "required": ["text", "correct", "explanation"],
+           "properties": {"text": _TEXT, "correct": {"type": "boolean"}, "explanation": _TEXT}}
+_QUESTION = {
+    "type": "object",
+    "required": ["id", "prompt", "kind"],
+    "properties": {"id": _TEXT, "prompt": _TEXT, "kind": {"enum": list(KINDS)}},
+    "allOf": [
+        {"if": {"properties": {"kind": {"const": "numeric"}}},
+         "then": {"required": ["answer", "tolerance", "explanation"], "not": {"required": ["options"]},
+                  "properties": {"answer": _NUMBER, "tolerance": {"type": "number", "minimum": 0},
+                                 "explanation": _TEXT,
+                                 "wrong_answers": {"type": ["array", "null"], "items": {
+                                     "type": "object", "required": ["answer", "explanation"],
+                                     "properties": {"answer": _NUMBER, "explanation": {"type": "string"}}}}}},
+         "else": {"required": ["options"],
+                  "properties": {"options": {"type": "array", "minItems": 2, "items": _OPTION}}}},
+    ],
+}
+SCHEMA = {   # a quiz bank, quizzes/NN_slug.yaml (JSON Schema, draft 2020-12)
+    "type": "object",
+    "required": ["lesson", "title", "questions"],
+    "properties": {
+        "lesson": {"type": "string", "pattern": r"^[0-9]{2}$"},
+        "title": {"type": "string"},
+        "questions": {"type": "array", "minItems": 3, "items": _QUESTION},
+    },
+}
+
+
+def _where(path) -> str:
+    """'question 3, option 2' from a JSON Schema error path like ['questions', 2, 'options', 1]."""
+    parts, it = [], iter(path)
+    for key in it:
+        if key in ("questions", "options", "wrong_answers"):
+            index = next(it, None)
+            if index is not None:
+                parts.append(f"{key[:-1].replace('_', ' ')} {index + 1}")
+        else:
+            parts.append(repr(key))
+    return ", ".join(parts)
+
+
 def validate(bank, source: str = "bank") -> dict:
-    """Raise BankError naming the first problem; return the bank."""
+    """Raise BankError naming the first problem; return the bank.
+
+    The structure is checked against `SCHEMA` (jsonschema); what a schema cannot say well is
+    checked here: unique question ids and option texts, and how many options are correct.
+    """
+    import jsonschema
+
     def fail(msg):
         raise BankError(f"{source}: {msg}")
 
-    if not isinstance(bank, dict):
-        fail("the top level should be a mapping with lesson, title, questions")
-    for key in ("lesson", "title", "questions"):
-        if key not in bank:
-            fail(f"missing '{key}'")
-    if not (isinstance(bank["lesson"], str) and bank["lesson"].isdigit() and len(bank["lesson"]) == 2):
-        fail(f"lesson should be a two-digit string like \"02\", got {bank['lesson']!r}")
-    qs = bank["questions"]
-    if not isinstance(qs, list) or len(qs) < 3:
-        fail("questions should be a list of at least 3 questions")
+    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(bank), key=lambda e: list(e.path))
+    if errors:
+        e = errors[0]
+        where = _where(e.path)
+        fail(f"{where + ': ' if where else ''}{e.message}")
     seen = set()
-    for n, q in enumerate(qs, 1):
-        where = f"question {n}"
-        if not isinstance(q, dict):
-            fail(f"{where} should be a mapping")
-        qid = q.get("id")
-        if not isinstance(qid, str) or not qid:
-            fail(f"{where}: missing id")
-        where = f"question {qid!r}"
-        if qid in seen:
+    for q in bank["questions"]:
+        where = f"question {q['id']!r}"
+        if q["id"] in seen:
             fail(f"{where}: duplicate id")
-        seen.add(qid)
-        if not isinstance(q.get("prompt"), str) or not q["prompt"].strip():
-            fail(f"{where}: missing prompt")
-        kind = q.get("kind")
-        if kind not in KINDS:
-            fail(f"{where}: kind should be one of {KINDS}, got {kind!r}")
-        if kind == "numeric":
-            for key in ("answer", "tolerance", "explanation"):
-                if key not in q:
-                    fail(f"{where}: numeric questions need '{key}'")
-            if not isinstance(q["answer"], (int, float)) or isinstance(q["answer"], bool):
-                fail(f"{where}: answer should be a number")
-            if not isinstance(q["tolerance"], (int, float)) or q["tolerance"] < 0:
-                fail(f"{where}: tolerance should be a number >= 0")
-            if "options" in q:
-                fail(f"{where}: numeric questions have no options")
-            for w in q.get("wrong_answers", []) or []:
-                if not isinstance(w, dict) or not isinstance(w.get("answer"), (int, float)) \
-                        or not isinstance(w.get("explanation"), str):
-                    fail(f"{where}: each wrong_answers entry needs a numeric answer and an explanation")
-        else:
-            opts = q.get("options")
-            if not isinstance(opts, list) or len(opts) < 2:
-                fail(f"{where}: needs at least two options")
-            texts = set()
-            for m, o in enumerate(opts, 1):
-                if not isinstance(o, dict) or not isinstance(o.get("text"), str) or not o["text"].strip():
-                    fail(f"{where}, option {m}: needs a text")
-                if not isinstance(o.get("correct"), bool):
-                    fail(f"{where}, option {m}: 'correct' should be true or false")
-                if not isinstance(o.get("explanation"), str) or not o["explanation"].strip():
-                    fail(f"{where}, option {m}: every option needs an explanation")
-                if o["text"] in texts:
-                    fail(f"{where}: duplicate option text {o['text']!r}")
-                texts.add(o["text"])
-            n_right = sum(o["correct"] for o in opts)
-            if kind == "single" and n_right != 1:
-                fail(f"{where}: a single-choice question needs exactly one correct option, has {n_right}")
-            if kind == "multiple" and n_right < 1:
-                fail(f"{where}: a multiple-choice question needs at least one correct option")
+        seen.add(q["id"])
+        if q["kind"] == "numeric":
+            continue
+        texts = [o["text"] for o in q["options"]]
+        if len(set(texts)) != len(texts):
+            fail(f"{where}: duplicate option text {next(t for t in texts if texts.count(t) > 1)!r}")
+        n_right = sum(o["correct"] for o in q["options"])
+        if q["kind"] == "single" and n_right != 1:
+            fail(f"{where}: a single-choice question needs exactly one correct option, has {n_right}")
+        if q["kind"] == "multiple" and n_right < 1:
+            fail(f"{where}: a multiple-choice question needs at least one correct option")
     return bank
 
 

@@ -12,14 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._shapes import as_array, expect_ndim, expect_shape, float_dtype
-
-
-def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Numerically stable softmax: subtract the max first, so exp never overflows."""
-    shifted = scores - np.max(scores, axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=axis, keepdims=True)
+from .._shapes import as_array, expect_ndim, expect_shape, float_dtype
+from .activations import softmax
 
 
 def dot_attention(queries, values, mask=None):

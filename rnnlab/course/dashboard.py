@@ -1,12 +1,49 @@
 """The progress dashboard: one row per lesson, with exercises passed, quiz score and bars.
 
-`rows(summary)` is the pure part (numbers and fractions, tested); `show()` wires it to
-ipywidgets with a Refresh button. In a notebook: `from rnnlab import progress;
-progress.dashboard()`.
+`summary()` reads the progress store, the checks and the quiz banks; `rows(summary)` is the pure
+part (numbers and fractions, tested); `show()` wires it to ipywidgets with a Refresh button. In a
+notebook: `from rnnlab.course import dashboard; dashboard.show()`; `table(summary())` is the text
+version that `make progress` prints.
 """
 from __future__ import annotations
 
 import html
+
+
+def summary(data: dict | None = None) -> list[dict]:
+    """One row per lesson: exercises passed / total, quiz questions right / total."""
+    from .. import checks
+    from . import progress, quiz
+    data = progress.load() if data is None else data
+    rows = []
+    for lesson in quiz.lessons():
+        exs = checks.exercises(lesson.number)
+        passed = sum(1 for e in exs if data["exercises"].get(e.id, {}).get("best") == "passed")
+        answers = data["quizzes"].get(lesson.key, {})
+        right = sum(1 for q in lesson.question_ids if answers.get(q, {}).get("correct"))
+        rows.append({
+            "lesson": lesson.key, "title": lesson.title,
+            "exercises_passed": passed, "exercises_total": len(exs),
+            "quiz_correct": right, "quiz_total": len(lesson.question_ids),
+        })
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    def name(r):
+        text = f"{r['lesson']} {r['title']}"
+        return text if len(text) <= 34 else text[:33] + "\u2026"
+    head = f"{'lesson':<34} {'exercises':>9} {'quiz':>7}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        ex = f"{r['exercises_passed']}/{r['exercises_total']}" if r["exercises_total"] else "-"
+        qz = f"{r['quiz_correct']}/{r['quiz_total']}" if r["quiz_total"] else "-"
+        lines.append(f"{name(r):<34} {ex:>9} {qz:>7}")
+    tot_e = sum(r["exercises_passed"] for r in rows), sum(r["exercises_total"] for r in rows)
+    tot_q = sum(r["quiz_correct"] for r in rows), sum(r["quiz_total"] for r in rows)
+    lines.append("-" * len(head))
+    lines.append(f"{'total':<34} {f'{tot_e[0]}/{tot_e[1]}':>9} {f'{tot_q[0]}/{tot_q[1]}':>7}")
+    return "\n".join(lines)
 
 
 def rows(summary: list[dict]) -> list[dict]:
@@ -73,17 +110,17 @@ def show(data: dict | None = None):
 
     from . import progress
 
-    table = w.HTML()
+    html_table = w.HTML()
     where = w.HTML()
     button = w.Button(description="Refresh", icon="refresh", layout=w.Layout(width="8em"))
 
     def refresh(_=None):
-        table.value = render(rows(progress.summary(data if data is not None else progress.load())))
+        html_table.value = render(rows(summary(data if data is not None else progress.load())))
         where.value = (f"<span style='color:#666'>saved in {html.escape(str(progress.store_path()))}; "
-                       "also <code>python -m rnnlab progress</code></span>")
+                       "also <code>make progress</code></span>")
 
     button.on_click(refresh)
     refresh()
-    box = w.VBox([w.HTML("<b>Your progress</b>"), table, w.HBox([button, where])])
+    box = w.VBox([w.HTML("<b>Your progress</b>"), html_table, w.HBox([button, where])])
     box.add_class("rnnlab-dashboard")
     return box

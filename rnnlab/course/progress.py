@@ -1,4 +1,4 @@
-"""A local store of exercise and quiz results.
+"""A local store of exercise and quiz results (a leaf: it imports nothing else from rnnlab).
 
 One JSON file per user: `~/.rnnlab/progress.json`, or the path in RNNLAB_PROGRESS.
 Every update takes an exclusive lock on a sibling `.lock` file, re-reads the store,
@@ -24,25 +24,11 @@ def store_path() -> Path:
     return Path.home() / ".rnnlab" / "progress.json"
 
 
-@contextlib.contextmanager
 def _locked(path: Path):
+    """An exclusive lock on the sibling `.lock` file (filelock: fcntl on Unix, msvcrt on Windows)."""
+    from filelock import FileLock
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock = open(path.with_name(path.name + ".lock"), "a+")
-    try:
-        try:
-            import fcntl
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        except ImportError:  # Windows
-            import msvcrt
-            while True:
-                try:
-                    msvcrt.locking(lock.fileno(), msvcrt.LK_LOCK, 1)
-                    break
-                except OSError:
-                    time.sleep(0.01)
-        yield
-    finally:
-        lock.close()  # closing releases the lock
+    return FileLock(path.with_name(path.name + ".lock"))
 
 
 def _empty() -> dict:
@@ -122,44 +108,3 @@ def record_quiz(lesson: str, question: str, correct: bool, path: Path | None = N
         q["correct"] = bool(q["correct"] or correct)
         q["updated"] = _now()
     update(change, path)
-
-
-def summary(data: dict | None = None) -> list[dict]:
-    """One row per lesson: exercises passed / total, quiz questions right / total."""
-    from . import checks, quiz
-    data = load() if data is None else data
-    rows = []
-    for lesson in quiz.lessons():
-        exs = checks.exercises(lesson.number)
-        passed = sum(1 for e in exs if data["exercises"].get(e.id, {}).get("best") == "passed")
-        answers = data["quizzes"].get(lesson.key, {})
-        right = sum(1 for q in lesson.question_ids if answers.get(q, {}).get("correct"))
-        rows.append({
-            "lesson": lesson.key, "title": lesson.title,
-            "exercises_passed": passed, "exercises_total": len(exs),
-            "quiz_correct": right, "quiz_total": len(lesson.question_ids),
-        })
-    return rows
-
-
-def table(rows: list[dict]) -> str:
-    def name(r):
-        text = f"{r['lesson']} {r['title']}"
-        return text if len(text) <= 34 else text[:33] + "\u2026"
-    head = f"{'lesson':<34} {'exercises':>9} {'quiz':>7}"
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        ex = f"{r['exercises_passed']}/{r['exercises_total']}" if r["exercises_total"] else "-"
-        qz = f"{r['quiz_correct']}/{r['quiz_total']}" if r["quiz_total"] else "-"
-        lines.append(f"{name(r):<34} {ex:>9} {qz:>7}")
-    tot_e = sum(r["exercises_passed"] for r in rows), sum(r["exercises_total"] for r in rows)
-    tot_q = sum(r["quiz_correct"] for r in rows), sum(r["quiz_total"] for r in rows)
-    lines.append("-" * len(head))
-    lines.append(f"{'total':<34} {f'{tot_e[0]}/{tot_e[1]}':>9} {f'{tot_q[0]}/{tot_q[1]}':>7}")
-    return "\n".join(lines)
-
-
-def dashboard(data: dict | None = None):
-    """The progress dashboard widget (per lesson: exercises passed, quiz score, bars); see rnnlab.dashboard."""
-    from .dashboard import show
-    return show(data)

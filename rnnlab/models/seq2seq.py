@@ -12,7 +12,7 @@ import numpy as np
 
 
 def _keras():
-    from .session import import_keras
+    from ..session import import_keras
     return import_keras(seed=None)
 
 
@@ -81,7 +81,7 @@ def translate_dates(model, weights_model, texts, source_len: int):
 
     Returns (list of n output strings, weights (n, 10, source_len) or None without attention).
     """
-    from . import data_seq2seq as D
+    from ..data import dates as D
     source = D.encode_source(list(texts), source_len)
     ids = greedy_decode(model, source, D.TARGET_CHARS.index(D.START), D.TARGET_LEN)
     weights = None

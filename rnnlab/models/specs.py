@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def _keras():
-    from .session import import_keras
+    from ..session import import_keras
     return import_keras(seed=None)
 
 

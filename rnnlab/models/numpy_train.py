@@ -7,65 +7,22 @@ the learner's own `rnn_backward` (or the reference when the exercise is not done
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 
-from . import reference as ref
+from .. import reference as ref
 
 PARAM_NAMES = ("Wx", "Wh", "b", "Wy", "by")
 
 
-def _openblas():
-    """(get, set) for the number of threads of the OpenBLAS that numpy uses, or None."""
-    import ctypes
-    import glob
-    import os
-    libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(libs, "*openblas*"))):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:  # pragma: no cover
-            continue
-        for prefix, suffix in (("scipy_openblas", "64_"), ("openblas", ""), ("openblas", "64_")):
-            get = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-            set_ = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-            if get is not None and set_ is not None:
-                return get, set_
-    return None
-
-
-def set_blas_threads(n: int) -> int | None:
-    """Set numpy's OpenBLAS thread count for the rest of the process; returns the old count
-    (None when numpy's BLAS is not OpenBLAS, and nothing is changed)."""
-    found = _openblas()
-    if found is None:
-        return None
-    get, set_ = found
-    old = get()
-    set_(n)
-    return old
-
-
-@contextmanager
 def blas_threads(n: int = 1):
-    """Run numpy's matrix products on `n` threads inside the block.
+    """A context manager: numpy's matrix products run on `n` threads inside the block.
 
     A small RNN's products are too small to gain from threads, and on a busy 2-core machine
     a threaded (32, 1600) @ (1600, 32) product can take 50 ms instead of 0.2 ms while the
-    threads wait for each other. Does nothing when numpy's BLAS is not OpenBLAS.
+    threads wait for each other. (threadpoolctl: does nothing for a BLAS it does not know.)
     """
-    found = _openblas()
-    if found is None:
-        yield
-        return
-    get, set_ = found
-    old = get()
-    set_(n)
-    try:
-        yield
-    finally:
-        set_(old)
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=n, user_api="blas")
 
 
 def init_params(D: int, H: int, O: int = 1, seed: int = 0, wh_scale: float | None = None) -> dict:
