@@ -7,6 +7,8 @@ from rnnlab.course import progress
 from rnnlab.data import synthetic
 from rnnlab import reference as ref
 
+from mistakes import assert_hint_names, planted
+
 
 def stub(*args, **kwargs):
     raise NotImplementedError("Exercise")
@@ -42,12 +44,9 @@ STEP_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", STEP_MISTAKES)
-def test_rnn_step_forward_check_names_the_mistake(mistake):
-    fn, keyword = STEP_MISTAKES[mistake]
-    res = checks.evaluate("2.1", fn)
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(STEP_MISTAKES))
+def test_rnn_step_forward_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("2.1", wrong, phrase)
 
 
 def forward_with(body):
@@ -90,48 +89,43 @@ def float64_buffer(x, h0, Wx, Wh, b):
 
 
 FORWARD_MISTAKES = {
-    "x[t] instead of x[:, t]": (time_major_index, "x[:, t]"),
-    "never updates the state": (stale_state, "update the running state"),
-    "stores h_prev": (stores_previous, "BEFORE step t"),
-    "returns only the last state": (last_only, "only the last state"),
-    "time-major output": (time_major_output, "time-major"),
-    "float64 buffer": (float64_buffer, "dtype"),
+    "x[t] instead of x[:, t]": (forward_with(time_major_index), "x[:, t]"),
+    "never updates the state": (forward_with(stale_state), "update the running state"),
+    "stores h_prev": (forward_with(stores_previous), "BEFORE step t"),
+    "returns only the last state": (forward_with(last_only), "only the last state"),
+    "time-major output": (forward_with(time_major_output), "time-major"),
+    "float64 buffer": (forward_with(float64_buffer), "dtype"),
 }
 
 
-@pytest.mark.parametrize("mistake", FORWARD_MISTAKES)
-def test_rnn_forward_check_names_the_mistake(mistake):
-    body, keyword = FORWARD_MISTAKES[mistake]
-    res = checks.evaluate("2.2", forward_with(body))
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(FORWARD_MISTAKES))
+def test_rnn_forward_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("2.2", wrong, phrase)
 
 
 def test_one_hot_and_windows_mistakes_are_named():
     transposed = lambda idx, V: synthetic.one_hot(idx, V).T
-    assert "(T, vocab_size)" in checks.evaluate("0.1", transposed).hint
+    assert_hint_names("0.1", transposed, "(T, vocab_size)")
     off_by_one = lambda idx, V: np.eye(V)[(np.asarray(idx) + 1) % V]
-    assert "too far right" in checks.evaluate("0.1", off_by_one).hint
+    assert_hint_names("0.1", off_by_one, "too far right")
     ints = lambda idx, V: np.eye(V, dtype=int)[idx]
-    assert "dtype" in checks.evaluate("0.1", ints).hint
+    assert_hint_names("0.1", ints, "dtype")
 
     def one_too_many(seq, k):
         X = np.stack([seq[i:i + k] for i in range(len(seq) - k + 1)])
         return X, np.append(seq[k:], 0)
-    assert "one too many" in checks.evaluate("1.1", one_too_many).hint
+    assert_hint_names("1.1", one_too_many, "one too many")
 
     def target_inside(seq, k):
         X, _ = synthetic.sliding_windows(seq, k)
         return X, X[:, -1]
-    assert "INSIDE" in checks.evaluate("1.1", target_inside).hint
+    assert_hint_names("1.1", target_inside, "INSIDE")
 
 
 def test_a_crash_is_reported_with_its_line_not_raised():
     def rnn_step_forward(x, h_prev, Wx, Wh, b):
         return np.tanh(x @ Wx + h_prev @ Wh + b[:, None]), None
-    res = checks.evaluate("2.1", rnn_step_forward)
-    assert res.status == checks.FAILED
-    assert "raised ValueError (line 2 of rnn_step_forward)" in res.hint
+    assert_hint_names("2.1", rnn_step_forward, "raised ValueError (line 2 of rnn_step_forward)")
 
 
 def test_check_prints_one_line_records_progress_and_falls_back(capsys, private_progress):
@@ -164,17 +158,17 @@ def test_strict_mode_raises_on_anything_but_a_pass(monkeypatch):
 def test_cache_is_checked_by_name():
     def no_cache(x, h_prev, Wx, Wh, b):
         return np.tanh(x @ Wx + h_prev @ Wh + b), None
-    assert "the cache is None" in checks.evaluate("2.1", no_cache).hint
+    assert_hint_names("2.1", no_cache, "the cache is None")
 
     def swapped_cache(x, h_prev, Wx, Wh, b):
         h = np.tanh(x @ Wx + h_prev @ Wh + b)
         return h, ref.RNNStepCache(h_prev, x, Wx, Wh, h)
-    assert "cache.x is not x" in checks.evaluate("2.1", swapped_cache).hint
+    assert_hint_names("2.1", swapped_cache, "cache.x is not x")
 
     def last_state_as_h0(x, h0, Wx, Wh, b):
         h, _ = ref.rnn_forward(x, h0, Wx, Wh, b)
         return h, ref.RNNCache(x, h[:, -1], Wx, Wh, h)
-    assert "cache.h0 is not h0" in checks.evaluate("2.2", last_state_as_h0).hint
+    assert_hint_names("2.2", last_state_as_h0, "cache.h0 is not h0")
 
 
 def test_loop_off_by_one_and_int_buffers_are_named():
@@ -186,28 +180,78 @@ def test_loop_off_by_one_and_int_buffers_are_named():
             hp, _ = ref.rnn_step_forward(x[:, t], hp, Wx, Wh, b)
             h[:, t] = hp
         return h, ref.RNNCache(x, h0, Wx, Wh, h)
-    assert "range(T - 1)" in checks.evaluate("2.2", range_t_minus_1).hint
+    assert_hint_names("2.2", range_t_minus_1, "range(T - 1)")
 
     def int_buffer(seq, k):
         X, y = synthetic.sliding_windows(seq, k)
         return X.astype(int), y.astype(int)
-    assert "truncated" in checks.evaluate("1.1", int_buffer).hint
+    assert_hint_names("1.1", int_buffer, "truncated")
 
     def empty_buffer(indices, V):
         out = np.full((len(indices), V), 0.5)
         out[np.arange(len(indices)), indices] = 1
         return out
-    assert "np.empty" in checks.evaluate("0.1", empty_buffer).hint
+    assert_hint_names("0.1", empty_buffer, "np.empty")
 
     def column_broadcast(indices, V):
         out = np.zeros((len(indices), V))
         out[:, indices] = 1
         return out
-    assert "out[:, indices]" in checks.evaluate("0.1", column_broadcast).hint
+    assert_hint_names("0.1", column_broadcast, "out[:, indices]")
 
 
 def test_shape_crash_hint_quotes_the_shapes():
     def wrong_order(x, h_prev, Wx, Wh, b):
         return np.tanh(Wx @ x + h_prev @ Wh + b), None
-    res = checks.evaluate("2.1", wrong_order)
-    assert "x (N, D) @ Wx (D, H)" in res.hint, res.hint
+    assert_hint_names("2.1", wrong_order, "x (N, D) @ Wx (D, H)")
+
+
+def test_unpack_names_the_function_the_tuple_and_what_arrived():
+    from rnnlab.checks.probes import unpack
+    names = ("h", "cache")
+    for out, phrase in [
+            (None, "rnn_forward returned None: did you forget a `return` statement? Return the pair (h, cache)."),
+            (np.zeros(3), "rnn_forward returned only an array; return the pair (h, cache)."),
+            ((1, 2, 3), "rnn_forward should return the pair (h, cache), got a tuple of length 3."),
+            (7, "rnn_forward should return the pair (h, cache), got an int.")]:
+        with pytest.raises(checks.Mistake) as err:
+            unpack(out, "rnn_forward", names)
+        assert str(err.value) == phrase
+    with pytest.raises(checks.Mistake, match=r"return the tuple \(dx, db, dW\)"):
+        unpack(np.zeros(3), "f", ("dx", "db", "dW"))
+    assert unpack([1, 2], "f", names) == (1, 2)                    # a list unpacks like a tuple
+    x, c = unpack((np.ones(2), [3.0]), "f", ("x", "c"), arrays=True)
+    assert isinstance(c, np.ndarray) and c.tolist() == [3.0]
+    with pytest.raises(checks.Mistake, match="cache is None: did you forget"):
+        unpack((np.ones(2), None), "f", names, arrays=True)
+
+
+def test_a_failed_step_is_pointed_at_from_the_sequence_exercises():
+    from rnnlab.checks.probes import earlier_exercise_hint
+    before = checks._session.pop("2.1", None)                 # whatever an earlier test left in this process
+    try:
+        assert earlier_exercise_hint("2.1", "rnn_step_forward", "rnn_forward") == ""
+        checks._session["2.1"] = checks.evaluate("2.1", STEP_MISTAKES["forgot the bias"][0])
+        assert earlier_exercise_hint("2.1", "rnn_step_forward", "rnn_forward") == (
+            " (Exercise 2.1 rnn_step_forward has not passed yet; if rnn_forward calls it, fix that first.)")
+
+        def off_for_another_size(x, h0, Wx, Wh, b):
+            h, cache = ref.rnn_forward(x, h0, Wx, Wh, b)
+            return (h + 0.1 if x.shape == (2, 5, 3) else h), cache
+        assert_hint_names("2.2", off_for_another_size, "Exercise 2.1 rnn_step_forward has not passed yet")
+    finally:
+        checks._session.pop("2.1", None)
+        if before is not None:
+            checks._session["2.1"] = before
+
+
+def test_statuses_are_the_status_enumeration_and_print_as_plain_strings(private_progress):
+    from rnnlab.outcomes import Status
+    assert (checks.PASSED, checks.FAILED, checks.NOT_ATTEMPTED, checks.ERROR) == (
+        Status.PASSED, Status.FAILED, Status.NOT_ATTEMPTED, Status.ERROR)
+    res = checks.evaluate("0.1", checks.exercise("0.1").reference)
+    assert res.status is Status.PASSED and res.status == "passed" and f"{res.status}" == "passed"
+    assert checks.Result("0.1", "one_hot", "not_attempted").status is Status.NOT_ATTEMPTED
+    assert checks.Result("0.1", "one_hot", "failed", "a hint").line() == "Exercise 0.1 one_hot: failed. a hint"
+    progress.record_exercise(res)
+    assert '"status": "passed"' in private_progress.read_text()       # the JSON store holds the plain string

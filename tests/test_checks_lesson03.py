@@ -11,6 +11,8 @@ from rnnlab import reference as ref
 from rnnlab.checks import lesson03 as L
 from rnnlab.session import course_root
 
+from mistakes import assert_hint_names, planted
+
 
 # --------------------------------------------------------------------------------------
 # 3.1 rnn_step_backward
@@ -34,46 +36,44 @@ STEP_KEYWORDS = {
 }
 
 
-@pytest.mark.parametrize("mistake", STEP_KEYWORDS)
-def test_step_backward_check_names_the_mistake(mistake):
-    res = checks.evaluate("3.1", step_with(mistake))
-    assert res.status == checks.FAILED
-    assert STEP_KEYWORDS[mistake] in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(STEP_KEYWORDS, build=step_with))
+def test_step_backward_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("3.1", wrong, phrase)
 
 
 def test_step_backward_shape_dtype_inplace_and_return_mistakes():
     def db_not_summed(dh, c):
         dx, dhp, dWx, dWh, db = ref.rnn_step_backward(dh, c)
         return dx, dhp, dWx, dWh, dh * (1 - c.h_next ** 2)
-    assert "sum over it" in checks.evaluate("3.1", db_not_summed).hint
+    assert_hint_names("3.1", db_not_summed, "sum over it")
 
     def db_wrong_axis(dh, c):
         out = list(ref.rnn_step_backward(dh, c))
         out[4] = (dh * (1 - c.h_next ** 2)).sum(axis=1)
         return tuple(out)
-    assert "axis=0" in checks.evaluate("3.1", db_wrong_axis).hint
+    assert_hint_names("3.1", db_wrong_axis, "axis=0")
 
     def dWx_transposed_shape(dh, c):
         out = list(ref.rnn_step_backward(dh, c))
         out[2] = out[2].T
         return tuple(out)
-    assert "transposed" in checks.evaluate("3.1", dWx_transposed_shape).hint
+    assert_hint_names("3.1", dWx_transposed_shape, "transposed")
 
     def always_float64(dh, c):
         return tuple(g.astype(np.float64) for g in ref.rnn_step_backward(dh, c))
-    assert "dtype" in checks.evaluate("3.1", always_float64).hint
+    assert_hint_names("3.1", always_float64, "dtype")
 
     def in_place(dh, c):
         dh *= 1 - c.h_next ** 2
         return dh @ c.Wx.T, dh @ c.Wh.T, c.x.T @ dh, c.h_prev.T @ dh, dh.sum(axis=0)
-    assert "in place" in checks.evaluate("3.1", in_place).hint
+    assert_hint_names("3.1", in_place, "in place")
 
     def cache_in_place(dh, c):
         c.h_next[:] = 1 - c.h_next ** 2
         return ref.rnn_step_backward(dh, c)
-    assert "cache.h_next in place" in checks.evaluate("3.1", cache_in_place).hint
+    assert_hint_names("3.1", cache_in_place, "cache.h_next in place")
 
-    assert "tuple" in checks.evaluate("3.1", lambda dh, c: ref.rnn_step_backward(dh, c)[:4]).hint
+    assert_hint_names("3.1", lambda dh, c: ref.rnn_step_backward(dh, c)[:4], "tuple")
 
 
 # --------------------------------------------------------------------------------------
@@ -94,11 +94,13 @@ SEQ_KEYWORDS = {
 }
 
 
-@pytest.mark.parametrize("mistake", SEQ_KEYWORDS)
-def test_rnn_backward_check_names_the_mistake(mistake):
-    res = checks.evaluate("3.2", lambda dh, c: L.backward_variant(dh, c, mistake))
-    assert res.status == checks.FAILED
-    assert SEQ_KEYWORDS[mistake] in res.hint, res.hint
+def backward_with(mistake):
+    return lambda dh, c: L.backward_variant(dh, c, mistake)
+
+
+@pytest.mark.parametrize("wrong, phrase", planted(SEQ_KEYWORDS, build=backward_with))
+def test_rnn_backward_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("3.2", wrong, phrase)
 
 
 def test_rnn_backward_variants_are_the_loops_learners_write():
@@ -112,7 +114,7 @@ def test_rnn_backward_db_shape_and_session_hint():
     def db_per_example(dh, c):
         dx, dh0, dWx, dWh, db = ref.rnn_backward(dh, c)
         return dx, dh0, dWx, dWh, np.zeros((dh.shape[0], dh.shape[2]))
-    assert "sum da over the batch" in checks.evaluate("3.2", db_per_example).hint
+    assert_hint_names("3.2", db_per_example, "sum da over the batch")
 
     def wrong_step(dh_next, cache):
         return L.step_backward_variant(dh_next, cache, "no_tanh_grad")
@@ -121,7 +123,7 @@ def test_rnn_backward_db_shape_and_session_hint():
         def uses_wrong_step(dh, c):
             dx, dh0, dWx, dWh, db = ref.rnn_backward(dh, c)
             return dx, dh0, dWx, dWh + 1.0, db
-        assert "Exercise 3.1 rnn_step_backward has not passed" in checks.evaluate("3.2", uses_wrong_step).hint
+        assert_hint_names("3.2", uses_wrong_step, "Exercise 3.1 rnn_step_backward has not passed")
     finally:
         checks._session.pop("3.1", None)
 
@@ -129,7 +131,7 @@ def test_rnn_backward_db_shape_and_session_hint():
 def test_rnn_backward_float32_and_in_place():
     def always_float64(dh, c):
         return tuple(g.astype(np.float64) for g in ref.rnn_backward(dh, c))
-    assert "dtype" in checks.evaluate("3.2", always_float64).hint
+    assert_hint_names("3.2", always_float64, "dtype")
 
     def in_place(dh, c):
         dh[:, -1] += 0
@@ -137,7 +139,7 @@ def test_rnn_backward_float32_and_in_place():
         out = ref.rnn_backward(dh, c)
         dh[:] = 0
         return out
-    assert "in place" in checks.evaluate("3.2", in_place).hint
+    assert_hint_names("3.2", in_place, "in place")
 
 
 # --------------------------------------------------------------------------------------
@@ -146,20 +148,16 @@ def test_rnn_backward_float32_and_in_place():
 
 @pytest.mark.parametrize("ex, bug", list(L.EXERCISE_BUG.items()))
 def test_each_debug_exercise_names_its_own_bug_when_still_present(ex, bug):
-    res = checks.evaluate(ex, lambda x, y, p: L.tutorial_loss_and_grads(x, y, p, {bug}))
-    assert res.status == checks.FAILED
-    assert "The bug is still there: " + L.BUGS[bug] in res.hint
-    assert "gradient check:" in res.hint
+    assert_hint_names(ex, lambda x, y, p: L.tutorial_loss_and_grads(x, y, p, {bug}),
+                      "The bug is still there: " + L.BUGS[bug], "gradient check:")
 
 
 @pytest.mark.parametrize("ex, bug", list(L.EXERCISE_BUG.items()))
 def test_a_fix_is_confirmed_separately_even_if_another_bug_was_planted(ex, bug):
     other = next(b for b in L.BUGS if b != bug)
-    res = checks.evaluate(ex, lambda x, y, p: L.tutorial_loss_and_grads(x, y, p, {other}))
-    assert res.status == checks.FAILED
-    assert "The planted bug is fixed" in res.hint and L.BUGS[other] in res.hint
-    both = checks.evaluate(ex, lambda x, y, p: L.tutorial_loss_and_grads(x, y, p, {bug, other}))
-    assert L.BUGS[bug] in both.hint and L.BUGS[other] in both.hint
+    assert_hint_names(ex, lambda x, y, p: L.tutorial_loss_and_grads(x, y, p, {other}),
+                      "The planted bug is fixed", L.BUGS[other])
+    assert_hint_names(ex, lambda x, y, p: L.tutorial_loss_and_grads(x, y, p, {bug, other}), L.BUGS[bug], L.BUGS[other])
 
 
 def test_planted_bugs_are_distinguishable_and_the_fixed_code_matches_numerical_gradients():
@@ -180,22 +178,22 @@ def test_debug_checks_other_mistakes():
     def changed_loss(x, y, p):
         loss, g = L.tutorial_loss_and_grads(x, y, p)
         return 2 * loss, g
-    assert "the loss changed" in checks.evaluate("3.3", changed_loss).hint
+    assert_hint_names("3.3", changed_loss, "the loss changed")
 
     def unrelated(x, y, p):
         loss, g = L.tutorial_loss_and_grads(x, y, p)
         return loss, {**g, "Wh": 2 * g["Wh"]}
-    assert "matches none of the planted bugs" in checks.evaluate("3.4", unrelated).hint
+    assert_hint_names("3.4", unrelated, "matches none of the planted bugs")
 
     def missing(x, y, p):
         loss, g = L.tutorial_loss_and_grads(x, y, p)
         return loss, {k: v for k, v in g.items() if k != "by"}
-    assert "no entry for by" in checks.evaluate("3.5", missing).hint
+    assert_hint_names("3.5", missing, "no entry for by")
 
     def in_place(x, y, p):
         p["Wh"] *= 1.0001
         return L.tutorial_loss_and_grads(x, y, p)
-    assert "in place" in checks.evaluate("3.6", in_place).hint
+    assert_hint_names("3.6", in_place, "in place")
 
 
 def solution_cells(name):
@@ -230,8 +228,7 @@ def test_each_lesson_debug_cell_shows_runnable_code_with_exactly_its_own_bug():
         body = "\n".join(line for line in source.split("\n") if "raise NotImplementedError" not in line)
         ns = {"np": np}
         exec(body, ns)
-        res = checks.evaluate(ex, ns[name])
-        assert res.status == checks.FAILED and L.BUGS[L.EXERCISE_BUG[ex]] in res.hint
+        res = assert_hint_names(ex, ns[name], L.BUGS[L.EXERCISE_BUG[ex]])
         assert "Also" not in res.hint and "also planted" not in res.hint
 
 

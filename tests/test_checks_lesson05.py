@@ -6,6 +6,8 @@ from rnnlab import checks
 from rnnlab import reference as ref
 from rnnlab.reference import LSTMStepCache, sigmoid as sig
 
+from mistakes import assert_hint_names, planted
+
 
 def stub(*args, **kwargs):
     raise NotImplementedError("Exercise")
@@ -60,24 +62,21 @@ STEP_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", STEP_MISTAKES)
-def test_lstm_step_forward_check_names_the_mistake(mistake):
-    fn, keyword = STEP_MISTAKES[mistake]
-    res = checks.evaluate("5.1", fn)
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(STEP_MISTAKES))
+def test_lstm_step_forward_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("5.1", wrong, phrase)
 
 
 def test_lstm_step_forward_check_wants_the_named_cache():
     def positional_cache(x, h_prev, c_prev, Wx, Wh, b):
         h, c, cache = ref.lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
         return h, c, (x, h_prev, c_prev)
-    assert "LSTMStepCache" in checks.evaluate("5.1", positional_cache).hint
+    assert_hint_names("5.1", positional_cache, "LSTMStepCache")
 
     def swapped_gates_in_cache(x, h_prev, c_prev, Wx, Wh, b):
         h, c, k = ref.lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b)
         return h, c, LSTMStepCache(x, h_prev, c_prev, Wx, Wh, k.f, k.i, k.c_tilde, k.o, c)
-    assert "cache.i is not i (it holds f)" in checks.evaluate("5.1", swapped_gates_in_cache).hint
+    assert_hint_names("5.1", swapped_gates_in_cache, "cache.i is not i (it holds f)")
 
 
 # --------------------------------------------------------------------------------------
@@ -111,38 +110,35 @@ FORWARD_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", FORWARD_MISTAKES)
-def test_lstm_forward_check_names_the_mistake(mistake):
-    fn, keyword = FORWARD_MISTAKES[mistake]
-    res = checks.evaluate("5.2", fn)
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(FORWARD_MISTAKES))
+def test_lstm_forward_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("5.2", wrong, phrase)
 
 
 def test_lstm_forward_check_needs_c0_optional_and_every_state():
     def needs_c0(x, h0, Wx, Wh, b, c0):
         return ref.lstm_forward(x, h0, Wx, Wh, b, c0)
-    assert "without c0" in checks.evaluate("5.2", needs_c0).hint
+    assert_hint_names("5.2", needs_c0, "without c0")
 
     def crashes_on_none(x, h0, Wx, Wh, b, c0=None):
         c0 = c0.copy()
         return ref.lstm_forward(x, h0, Wx, Wh, b, c0)
-    assert "zeros_like(h0)" in checks.evaluate("5.2", crashes_on_none).hint
+    assert_hint_names("5.2", crashes_on_none, "zeros_like(h0)")
 
     def last_only(x, h0, Wx, Wh, b, c0=None):
         h, cache = ref.lstm_forward(x, h0, Wx, Wh, b, c0)
         return h[:, -1], cache
-    assert "only the last state" in checks.evaluate("5.2", last_only).hint
+    assert_hint_names("5.2", last_only, "only the last state")
 
     def time_major(x, h0, Wx, Wh, b, c0=None):
         h, cache = ref.lstm_forward(x, h0, Wx, Wh, b, c0)
         return np.swapaxes(h, 0, 1), cache
-    assert "time-major" in checks.evaluate("5.2", time_major).hint
+    assert_hint_names("5.2", time_major, "time-major")
 
     def tuple_cache(x, h0, Wx, Wh, b, c0=None):
         h, cache = ref.lstm_forward(x, h0, Wx, Wh, b, c0)
         return h, (cache.i, cache.f)
-    assert "LSTMCache" in checks.evaluate("5.2", tuple_cache).hint
+    assert_hint_names("5.2", tuple_cache, "LSTMCache")
 
 
 # --------------------------------------------------------------------------------------
@@ -172,39 +168,36 @@ BACKWARD_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", BACKWARD_MISTAKES)
-def test_lstm_step_backward_check_names_the_mistake(mistake):
-    fn, keyword = BACKWARD_MISTAKES[mistake]
-    res = checks.evaluate("5.3", fn)
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(BACKWARD_MISTAKES))
+def test_lstm_step_backward_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("5.3", wrong, phrase)
 
 
 def test_lstm_step_backward_check_names_shapes_dtype_and_in_place_changes():
     def db_per_row(dh, dc, cache):
         dx, dhp, dcp, dWx, dWh, db = ref.lstm_step_backward(dh, dc, cache)
         return dx, dhp, dcp, dWx, dWh, np.tile(db, (dh.shape[0], 1))
-    assert "sum the gradient over the batch" in checks.evaluate("5.3", db_per_row).hint
+    assert_hint_names("5.3", db_per_row, "sum the gradient over the batch")
 
     def transposed_dWx(dh, dc, cache):
         dx, dhp, dcp, dWx, dWh, db = ref.lstm_step_backward(dh, dc, cache)
         return dx, dhp, dcp, dWx.T, dWh, db
-    assert "transposed" in checks.evaluate("5.3", transposed_dWx).hint
+    assert_hint_names("5.3", transposed_dWx, "transposed")
 
     def float64(dh, dc, cache):
         return tuple(g.astype(np.float64) for g in ref.lstm_step_backward(dh, dc, cache))
-    assert "dtype" in checks.evaluate("5.3", float64).hint
+    assert_hint_names("5.3", float64, "dtype")
 
     def modifies_cache(dh, dc, cache):
         out = ref.lstm_step_backward(dh, dc, cache)
         f = cache.f
         f *= 0.5                 # modifies the cached array
         return out
-    assert "changed cache.f in place" in checks.evaluate("5.3", modifies_cache).hint
+    assert_hint_names("5.3", modifies_cache, "changed cache.f in place")
 
     def five_outputs(dh, dc, cache):
         return ref.lstm_step_backward(dh, dc, cache)[:5]
-    assert "(dx, dh_prev, dc_prev, dWx, dWh, db)" in checks.evaluate("5.3", five_outputs).hint
+    assert_hint_names("5.3", five_outputs, "(dx, dh_prev, dc_prev, dWx, dWh, db)")
 
 
 # --------------------------------------------------------------------------------------
@@ -244,12 +237,9 @@ KERAS_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", KERAS_MISTAKES)
-def test_keras_lstm_output_check_names_the_mistake(keras, mistake):
-    fn, keyword = KERAS_MISTAKES[mistake]
-    res = checks.evaluate("5.4", fn)
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(KERAS_MISTAKES))
+def test_keras_lstm_output_check_names_the_mistake(keras, wrong, phrase):
+    assert_hint_names("5.4", wrong, phrase)
 
 
 def test_keras_lstm_output_reference_passes(keras):

@@ -6,6 +6,8 @@ from rnnlab import checks
 from rnnlab import reference as ref
 from rnnlab.reference import GRUCache, GRUStepCache, sigmoid as sig
 
+from mistakes import assert_hint_names, planted
+
 
 def stub(*args, **kwargs):
     raise NotImplementedError("Exercise")
@@ -64,12 +66,9 @@ STEP_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", STEP_MISTAKES)
-def test_gru_step_forward_check_names_the_mistake(mistake):
-    fn, keyword = STEP_MISTAKES[mistake]
-    res = checks.evaluate("6.1", fn)
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(STEP_MISTAKES))
+def test_gru_step_forward_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("6.1", wrong, phrase)
 
 
 def test_gru_step_forward_check_explains_the_two_bias_layouts():
@@ -78,19 +77,18 @@ def test_gru_step_forward_check_explains_the_two_bias_layouts():
         xw = x @ Wx + b
         z = sig(xw[:, :H] + h_prev @ Wh[:, :H])
         return z, None
-    hint = checks.evaluate("6.1", adds_b_directly).hint
-    assert "b[0] is the input bias and b[1] the recurrent bias" in hint, hint
+    assert_hint_names("6.1", adds_b_directly, "b[0] is the input bias and b[1] the recurrent bias")
 
     def positional_cache(x, h_prev, Wx, Wh, b):
         h, _ = ref.gru_step_forward(x, h_prev, Wx, Wh, b)
         return h, (x, h_prev)
-    assert "GRUStepCache" in checks.evaluate("6.1", positional_cache).hint
+    assert_hint_names("6.1", positional_cache, "GRUStepCache")
 
     def rec_h_for_both(x, h_prev, Wx, Wh, b):
         h, c = ref.gru_step_forward(x, h_prev, Wx, Wh, b)
         rec = c.rec_h if c.rec_h is not None else np.zeros_like(h)
         return h, GRUStepCache(c.x, c.h_prev, c.Wx, c.Wh, c.z, c.r, c.h_tilde, rec, c.reset_after)
-    assert "rec_h should be None" in checks.evaluate("6.1", rec_h_for_both).hint
+    assert_hint_names("6.1", rec_h_for_both, "rec_h should be None")
 
 
 def loop(carry=True, store_prev=False, time_major=False):
@@ -120,38 +118,35 @@ FORWARD_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", FORWARD_MISTAKES)
-def test_gru_forward_check_names_the_mistake(mistake):
-    fn, keyword = FORWARD_MISTAKES[mistake]
-    res = checks.evaluate("6.2", fn)
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(FORWARD_MISTAKES))
+def test_gru_forward_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("6.2", wrong, phrase)
 
 
 def test_gru_forward_check_names_output_and_cache_mistakes():
     def last_only(x, h0, Wx, Wh, b):
         h, cache = ref.gru_forward(x, h0, Wx, Wh, b)
         return h[:, -1], cache
-    assert "only the last state" in checks.evaluate("6.2", last_only).hint
+    assert_hint_names("6.2", last_only, "only the last state")
 
     def time_major_output(x, h0, Wx, Wh, b):
         h, cache = ref.gru_forward(x, h0, Wx, Wh, b)
         return np.swapaxes(h, 0, 1), cache
-    assert "time-major" in checks.evaluate("6.2", time_major_output).hint
+    assert_hint_names("6.2", time_major_output, "time-major")
 
     def float64(x, h0, Wx, Wh, b):
         h, cache = ref.gru_forward(x, h0, Wx, Wh, b)
         return h.astype(np.float64), cache
-    assert "dtype" in checks.evaluate("6.2", float64).hint
+    assert_hint_names("6.2", float64, "dtype")
 
     def no_cache(x, h0, Wx, Wh, b):
         return ref.gru_forward(x, h0, Wx, Wh, b)[0], None
-    assert "GRUCache" in checks.evaluate("6.2", no_cache).hint
+    assert_hint_names("6.2", no_cache, "GRUCache")
 
     def wrong_flag(x, h0, Wx, Wh, b):
         h, c = ref.gru_forward(x, h0, Wx, Wh, b)
         return h, GRUCache(c.x, c.h0, c.Wx, c.Wh, c.z, c.r, c.h_tilde, c.rec_h, c.h, True)
-    assert "reset_after should be False" in checks.evaluate("6.2", wrong_flag).hint
+    assert_hint_names("6.2", wrong_flag, "reset_after should be False")
 
 
 def test_a_mistake_in_the_step_is_pointed_at_from_the_loop():
@@ -162,4 +157,4 @@ def test_a_mistake_in_the_step_is_pointed_at_from_the_loop():
         if x.shape == (2, 5, 3):
             h = h + 0.1
         return h, cache
-    assert "Exercise 6.1 gru_step_forward has not passed yet" in checks.evaluate("6.2", calls_a_broken_step).hint
+    assert_hint_names("6.2", calls_a_broken_step, "Exercise 6.1 gru_step_forward has not passed yet")

@@ -1,8 +1,9 @@
 """Lesson 08's check names each planted mistake in a stacked bidirectional tagger."""
 import pytest
 
-from rnnlab import checks
 from rnnlab.models import specs
+
+from mistakes import assert_hint_names, planted
 
 
 def tagger(layers_fn, compile_kw=None, shape=lambda T, V: (T, V)):
@@ -44,12 +45,9 @@ TAGGER_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", TAGGER_MISTAKES)
-def test_build_tagger_check_names_the_mistake(mistake, keras):
-    fn, keyword = TAGGER_MISTAKES[mistake]
-    res = checks.evaluate("8.1", fn)
-    assert res.status == checks.FAILED, res.line()
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(TAGGER_MISTAKES))
+def test_build_tagger_check_names_the_mistake(wrong, phrase, keras):
+    assert_hint_names("8.1", wrong, phrase)
 
 
 def test_tagger_parameters_double_with_bidirectional(keras):

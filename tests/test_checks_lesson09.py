@@ -5,8 +5,9 @@ import pytest
 
 from rnnlab.reference import attention as att
 from rnnlab.data import dates
-from rnnlab import checks
 from rnnlab.viz import explorers
+
+from mistakes import assert_hint_names, planted
 
 
 def test_dot_attention_matches_keras_attention_with_a_mask(keras):
@@ -68,12 +69,9 @@ ATTENTION_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", ATTENTION_MISTAKES)
-def test_dot_attention_check_names_the_mistake(mistake):
-    fn, keyword = ATTENTION_MISTAKES[mistake]
-    res = checks.evaluate("9.1", fn)
-    assert res.status == checks.FAILED, res.line()
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(ATTENTION_MISTAKES))
+def test_dot_attention_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("9.1", wrong, phrase)
 
 
 def test_dot_attention_check_names_mask_mistakes():
@@ -93,9 +91,9 @@ def test_dot_attention_check_names_mask_mistakes():
         w = att.softmax(s)
         return w @ values, w
 
-    assert "The mask is ignored" in checks.evaluate("9.1", ignores_mask).hint
-    assert "no longer sum to 1" in checks.evaluate("9.1", masks_weights).hint
-    assert "Multiplying the scores" in checks.evaluate("9.1", multiplies_scores).hint
+    assert_hint_names("9.1", ignores_mask, "The mask is ignored")
+    assert_hint_names("9.1", masks_weights, "no longer sum to 1")
+    assert_hint_names("9.1", multiplies_scores, "Multiplying the scores")
 
 
 def test_dates_are_seeded_valid_and_round_trip():

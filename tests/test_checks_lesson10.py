@@ -5,6 +5,8 @@ import pytest
 from rnnlab import checks
 from rnnlab.models import charlm
 
+from mistakes import assert_hint_names, planted
+
 
 def sampler(probabilities, draw="rng"):
     """A sample_next built from a (possibly wrong) probability formula and a (possibly wrong) draw."""
@@ -59,12 +61,9 @@ SAMPLE_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", SAMPLE_MISTAKES)
-def test_sample_next_check_names_the_mistake(mistake):
-    fn, keyword = SAMPLE_MISTAKES[mistake]
-    res = checks.evaluate("10.1", fn)
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(SAMPLE_MISTAKES))
+def test_sample_next_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("10.1", wrong, phrase)
 
 
 def test_sample_next_power_form_passes():
@@ -107,12 +106,9 @@ BITS_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", BITS_MISTAKES)
-def test_bits_per_char_check_names_the_mistake(mistake):
-    fn, keyword = BITS_MISTAKES[mistake]
-    res = checks.evaluate("10.2", fn)
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(BITS_MISTAKES))
+def test_bits_per_char_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("10.2", wrong, phrase)
 
 
 def test_bits_per_char_in_nats_then_converted_passes():

@@ -5,6 +5,8 @@ import pytest
 from rnnlab import checks
 from rnnlab.data import words
 
+from mistakes import assert_hint_names, planted
+
 
 def make_encoder(order="sorted", pad="post", keep="first", unknown=1, lower=True, reserve=2, dtype=int,
                  extend_given=False, strict_lookup=False, pair_order="ids-first"):
@@ -54,12 +56,9 @@ ENCODE_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", ENCODE_MISTAKES)
-def test_encode_sentences_check_names_the_mistake(mistake):
-    fn, keyword = ENCODE_MISTAKES[mistake]
-    res = checks.evaluate("11.1", fn)
-    assert res.status == checks.FAILED
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(ENCODE_MISTAKES))
+def test_encode_sentences_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("11.1", wrong, phrase)
 
 
 def test_encode_sentences_variant_without_mistake_passes():
@@ -110,11 +109,9 @@ ACCURACY_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("kind", ACCURACY_MISTAKES)
-def test_slice_accuracy_check_names_the_mistake(kind):
-    res = checks.evaluate("11.2", accuracy(kind))
-    assert res.status == checks.FAILED
-    assert ACCURACY_MISTAKES[kind] in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(ACCURACY_MISTAKES, build=accuracy))
+def test_slice_accuracy_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("11.2", wrong, phrase)
 
 
 def test_slice_accuracy_reference_value():

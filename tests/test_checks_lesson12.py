@@ -6,6 +6,8 @@ from rnnlab import checks
 from rnnlab.models import forecast
 from rnnlab.data import series
 
+from mistakes import assert_hint_names, planted
+
 
 
 def stats(series, n_train, ddof=0):
@@ -42,12 +44,9 @@ WINDOW_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", WINDOW_MISTAKES)
-def test_make_windows_check_names_the_mistake(mistake):
-    fn, keyword = WINDOW_MISTAKES[mistake]
-    res = checks.evaluate("12.1", fn)
-    assert res.status == checks.FAILED, res.line()
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(WINDOW_MISTAKES))
+def test_make_windows_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("12.1", wrong, phrase)
 
 
 def test_make_windows_accepts_the_sample_std():
@@ -79,12 +78,9 @@ NAIVE_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", NAIVE_MISTAKES)
-def test_naive_errors_check_names_the_mistake(mistake):
-    fn, keyword = NAIVE_MISTAKES[mistake]
-    res = checks.evaluate("12.2", fn)
-    assert res.status == checks.FAILED, res.line()
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(NAIVE_MISTAKES))
+def test_naive_errors_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("12.2", wrong, phrase)
 
 
 def flags_with(scale, on="val", absolute=True):
@@ -109,12 +105,9 @@ THRESHOLD_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", THRESHOLD_MISTAKES)
-def test_flag_anomalies_check_names_the_mistake(mistake):
-    fn, keyword = THRESHOLD_MISTAKES[mistake]
-    res = checks.evaluate("12.3", fn)
-    assert res.status == checks.FAILED, res.line()
-    assert keyword in res.hint, res.hint
+@pytest.mark.parametrize("wrong, phrase", planted(THRESHOLD_MISTAKES))
+def test_flag_anomalies_check_names_the_mistake(wrong, phrase):
+    assert_hint_names("12.3", wrong, phrase)
 
 
 # ---------------------------------------------------------------- loaders and generators

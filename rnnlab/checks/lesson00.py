@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..data import synthetic
-from . import Mistake, as_result_array, call, diagnose, expect_shape, register
+from . import register
+from .probes import Mistake, as_result_array, call, diagnose, expect_shape
 
 
 @register("0.1", "one_hot", "One-hot encoding of a token sequence", synthetic.one_hot)

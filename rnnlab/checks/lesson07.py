@@ -8,7 +8,9 @@ import numpy as np
 
 from ..data import batching
 from ..models import specs
-from . import Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, register, rng
+from . import register
+from .probes import (Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, rng,
+                     unpack)
 
 
 # --------------------------------------------------------------------------------------
@@ -179,14 +181,15 @@ def _pre_padded(seqs, value):
     return x
 
 
+OUT_73, ABOUT_73 = ("x", "mask"), "x is the padded batch, mask the mask of real steps."
+
+
 @register("7.3", "pad_and_mask", "Pad a ragged batch and build its mask", batching.pad_and_mask,
           shapes="seqs[i] (T_i, D) -> x (N, T_max, D), mask (N, T_max)")
 def check_pad_and_mask(pad_and_mask):
     seqs = _ragged()
     exp_x, exp_mask = batching.pad_and_mask(seqs)
-    out = pad_and_mask([s.copy() for s in seqs])
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise Mistake("Return the pair (x, mask): the padded batch and the mask of real steps.")
+    out = unpack(pad_and_mask([s.copy() for s in seqs]), "pad_and_mask", OUT_73, about=ABOUT_73)
     x = as_result_array(out[0], "x")
     N, T, D = exp_x.shape
     if x.shape == (N, len(seqs[0]), D):
@@ -214,7 +217,7 @@ def check_pad_and_mask(pad_and_mask):
     ])
     # another padding value; float32 stays float32
     seqs32 = _ragged(np.float32)
-    out = pad_and_mask([s.copy() for s in seqs32], value=-1.0)
+    out = unpack(pad_and_mask([s.copy() for s in seqs32], value=-1.0), "pad_and_mask", OUT_73, about=ABOUT_73)
     x = as_result_array(out[0], "x")
     exp_x, _ = batching.pad_and_mask(seqs32, value=-1.0)
     diagnose(x, exp_x, "x with value=-1", [

@@ -1,6 +1,7 @@
 """Checks of lesson 08 (deep and bidirectional RNNs): build_tagger."""
 from ..models import specs
-from . import Mistake, register
+from . import register
+from .probes import Mistake
 from .lesson07 import build_learner_model, check_compiled, check_model_against
 
 

@@ -3,14 +3,8 @@ import numpy as np
 
 from ..data import series as data_series
 from ..models import forecast
-from . import Mistake, as_result_array, call, close, diagnose, expect_shape, register, rng
-
-
-def _pair(out, func, names):
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        kind = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
-        raise Mistake(f"{func} should return the pair ({names}), got {kind}.")
-    return out
+from . import register
+from .probes import Mistake, as_result_array, call, close, diagnose, expect_shape, rng, unpack
 
 
 def _windows(z, n_in, horizon, start=0, target_shift=0, M=None):
@@ -30,8 +24,7 @@ def window_probe():
 @register("12.1", "make_windows", "Normalised windows with a multi-step horizon", data_series.make_windows)
 def check_make_windows(make_windows):
     series, n_in, horizon, n_train = window_probe()
-    T = len(series)
-    X, Y = _pair(call(make_windows, series, n_in, horizon, n_train), "make_windows", "X, Y")
+    X, Y = unpack(call(make_windows, series, n_in, horizon, n_train), "make_windows", ("X", "Y"))
     X, Y = as_result_array(X, "X"), as_result_array(Y, "Y")
     eX, eY = data_series.make_windows(series, n_in, horizon, n_train)
     M = len(eX)
@@ -92,7 +85,7 @@ def check_make_windows(make_windows):
             diagnose(Y, eY, "Y")
     # another size, to catch constants that only fit the first probe
     series2 = rng(3).standard_normal(20).cumsum()
-    X2, Y2 = _pair(call(make_windows, series2, 5, 3, 12), "make_windows", "X, Y")
+    X2, Y2 = unpack(call(make_windows, series2, 5, 3, 12), "make_windows", ("X", "Y"))
     eX2, eY2 = data_series.make_windows(series2, 5, 3, 12)
     z2 = (series2 - series2[:12].mean()) / series2[:12].std(ddof=1)
     aX2, aY2 = _windows(z2, 5, 3)
@@ -114,7 +107,7 @@ def errors_probe(seed=0):
 @register("12.2", "naive_errors", "Error of the naive forecast, per step ahead", forecast.naive_errors)
 def check_naive_errors(naive_errors):
     X, Y = errors_probe()
-    out = _pair(call(naive_errors, X, Y), "naive_errors", "mae, rmse")
+    out = unpack(call(naive_errors, X, Y), "naive_errors", ("mae", "rmse"))
     mae, rmse = as_result_array(out[0], "mae"), as_result_array(out[1], "rmse")
     e_mae, e_rmse = forecast.naive_errors(X, Y)
     H = Y.shape[1]
@@ -163,7 +156,7 @@ def check_naive_errors(naive_errors):
     ])
     X2, Y2 = errors_probe(seed=1)
     X2 = X2[:, :2]
-    out = _pair(call(naive_errors, X2, Y2[:, :1]), "naive_errors", "mae, rmse")
+    out = unpack(call(naive_errors, X2, Y2[:, :1]), "naive_errors", ("mae", "rmse"))
     diagnose(as_result_array(out[0], "mae"), forecast.naive_errors(X2, Y2[:, :1])[0], "mae (n_in=2, horizon=1)")
 
 
@@ -180,7 +173,7 @@ def threshold_probe():
 def check_flag_anomalies(flag_anomalies):
     val, test = threshold_probe()
     k = 3.0
-    out = _pair(call(flag_anomalies, val, test, k), "flag_anomalies", "threshold, flags")
+    out = unpack(call(flag_anomalies, val, test, k), "flag_anomalies", ("threshold", "flags"))
     threshold, flags = out
     if isinstance(threshold, np.ndarray) and threshold.ndim > 0 and threshold.size > 1:
         raise Mistake(f"threshold is an array of shape {threshold.shape}: it is one number, "

@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from ..models import training
-from . import Mistake, register
+from . import register
+from .probes import Mistake, unpack
 
 
 class ScriptedModel:
@@ -45,9 +46,7 @@ def _expected(losses, patience):
 def _run(fn, losses, patience):
     model = ScriptedModel(losses)
     out = fn(model, len(losses), patience)
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise Mistake("fit_with_early_stopping should return the pair (best_epoch, val_losses).")
-    best_epoch, val_losses = out
+    best_epoch, val_losses = unpack(out, "fit_with_early_stopping", ("best_epoch", "val_losses"))
     if not isinstance(val_losses, (list, tuple, np.ndarray)):
         raise Mistake(f"val_losses should be a list with one loss per epoch, got {type(val_losses).__name__}.")
     try:

@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..data import music
-from . import Mistake, register
+from . import register
+from .probes import Mistake
 
 
 class _Fixed:
