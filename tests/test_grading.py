@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from rnnlab import checks, grading
+from rnnlab.grading.errors import Stop
 from rnnlab.session import course_root
 
 ROOT = course_root()
@@ -519,7 +520,7 @@ def test_a_keras_model_crosses_as_a_keras_file(keras):
     assert type(again.optimizer).__name__ == "Adam" and abs(float(again.optimizer.learning_rate) - 2e-3) < 1e-9
     x = np.random.default_rng(0).standard_normal((4, 5, 2)).astype("float32")
     assert np.allclose(model.predict(x, verbose=0), again.predict(x, verbose=0), atol=1e-6)
-    with pytest.raises(grading._Stop):
+    with pytest.raises(Stop):
         judge.decode({"$": "keras", "b": 0}, [b"not a zip file"])
 
 
