@@ -21,8 +21,8 @@ The map: the folder tells the role, and each lesson's parts are here.
 | 08 deep, bidirect.   | -                        | synthetic            | specs                   | lesson08  |
 | 09 attention         | attention                | dates                | seq2seq                 | lesson09  |
 | 10 text generation   | rnn (via charlm)         | chars                | charlm, numpy_train     | lesson10  |
-| 11 sentiment         | -                        | words                | (Keras in the notebook) | lesson11  |
-| 12 time series       | -                        | series               | forecast                | lesson12  |
+| 11 sentiment         | -                        | reviews              | (Keras in the notebook) | lesson11  |
+| 12 time series       | -                        | timeseries           | forecast                | lesson12  |
 | 13 training practice | -                        | synthetic            | training                | lesson13  |
 | 14 hybrids           | lstm (numpy composer)    | music, video         | (Keras in the notebook) | lesson14  |
 

@@ -1,7 +1,7 @@
 """Checks of lesson 11 (sentiment and word prediction): encode_sentences and slice_accuracy."""
 import numpy as np
 
-from ..data import words
+from ..data import reviews
 from . import register
 from .probes import Mistake, as_number, as_result_array, call, diagnose, expect_shape, quiet_call, unpack
 
@@ -54,12 +54,12 @@ def _check_vocab(vocab):
                   "use sorted(set(words)) so every run gives the same ids.")
 
 
-@register("11.1", "encode_sentences", "Vocabulary, word ids and padding", words.encode_sentences)
+@register("11.1", "encode_sentences", "Vocabulary, word ids and padding", reviews.encode_sentences)
 def check_encode_sentences(encode_sentences):
     T = 5
     ids, vocab = _unpack_encode(call(encode_sentences, list(PROBE), T))
     _check_vocab(vocab)
-    expected, _ = words.encode_sentences(PROBE, T)
+    expected, _ = reviews.encode_sentences(PROBE, T)
     if ids.shape == (2, 6):
         raise Mistake(f"ids has shape {ids.shape}: the longest sentence's length; it should be (N, T) = (2, {T}): "
                       "cut longer sentences to their first T words.")
@@ -88,7 +88,7 @@ def check_encode_sentences(encode_sentences):
     ids2, vocab2 = _unpack_encode(out)
     if vocab2 != PROBE_VOCAB:
         raise Mistake("with a given vocab, return that same vocabulary (do not build a new one).")
-    expected2, _ = words.encode_sentences(["the bird sat on the mat"], 6, PROBE_VOCAB)
+    expected2, _ = reviews.encode_sentences(["the bird sat on the mat"], 6, PROBE_VOCAB)
     expect_shape(ids2, expected2.shape, "ids (given vocab)", "(N, T)")
     diagnose(ids2, expected2, "ids (given vocab)", [
         (np.where(expected2 == 1, 0, expected2), "unknown words got id 0, the padding id: use 1 ('<unk>') so the "
@@ -105,14 +105,14 @@ def _scalar(value, what):
     return as_number(value, what, "a fraction between 0 and 1")
 
 
-@register("11.2", "slice_accuracy", "Accuracy on a slice of the data", words.slice_accuracy)
+@register("11.2", "slice_accuracy", "Accuracy on a slice of the data", reviews.slice_accuracy)
 def check_slice_accuracy(slice_accuracy):
     probs = np.array([0.9, 0.2, 0.7, 0.4, 0.1, 0.8, 0.6, 0.3])
     labels = np.array([1, 1, 0, 0, 0, 1, 1, 0])
     mask = np.array([True, True, True, False, False, True, False, True])
     what = "the accuracy"
     got = _scalar(quiet_call(slice_accuracy, probs, labels, mask), what)
-    expected = words.slice_accuracy(probs, labels, mask)          # 3 of the 5 masked right: 0.6
+    expected = reviews.slice_accuracy(probs, labels, mask)          # 3 of the 5 masked right: 0.6
     pred = (probs >= 0.5).astype(int)
     diagnose(np.array(got), np.array(expected), what, [
         (np.array(np.mean(pred == labels)), "that is the accuracy on ALL sentences: keep only those where mask is "

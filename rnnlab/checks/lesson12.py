@@ -1,7 +1,7 @@
 """Checks of lesson 12 (time series): make_windows, naive_errors, flag_anomalies."""
 import numpy as np
 
-from ..data import series as data_series
+from ..data import timeseries
 from ..models import forecast
 from . import register
 from .probes import Mistake, as_result_array, call, close, diagnose, expect_shape, rng, unpack
@@ -21,12 +21,12 @@ def window_probe():
     return series, 3, 2, 7
 
 
-@register("12.1", "make_windows", "Normalised windows with a multi-step horizon", data_series.make_windows)
+@register("12.1", "make_windows", "Normalised windows with a multi-step horizon", timeseries.make_windows)
 def check_make_windows(make_windows):
     series, n_in, horizon, n_train = window_probe()
     X, Y = unpack(call(make_windows, series, n_in, horizon, n_train), "make_windows", ("X", "Y"))
     X, Y = as_result_array(X, "X"), as_result_array(Y, "Y")
-    eX, eY = data_series.make_windows(series, n_in, horizon, n_train)
+    eX, eY = timeseries.make_windows(series, n_in, horizon, n_train)
     M = len(eX)
     if X.ndim == 2 and X.shape[1] == n_in and X.shape[0] != M:
         extra = X.shape[0] - M
@@ -61,7 +61,7 @@ def check_make_windows(make_windows):
         ((series - train.mean()) / train.var(), "divided by the variance: divide by the standard deviation, np.std."),
     ]
     z1 = (series - train.mean()) / train.std(ddof=1)      # the sample std is fine too
-    ok = [data_series.make_windows(series, n_in, horizon, n_train), _windows(z1, n_in, horizon)]
+    ok = [timeseries.make_windows(series, n_in, horizon, n_train), _windows(z1, n_in, horizon)]
     if not any(close(X, a) and close(Y, b) for a, b in ok):
         for z, hint in norms:
             cX, cY = _windows(z, n_in, horizon)
@@ -86,7 +86,7 @@ def check_make_windows(make_windows):
     # another size, to catch constants that only fit the first probe
     series2 = rng(3).standard_normal(20).cumsum()
     X2, Y2 = unpack(call(make_windows, series2, 5, 3, 12), "make_windows", ("X", "Y"))
-    eX2, eY2 = data_series.make_windows(series2, 5, 3, 12)
+    eX2, eY2 = timeseries.make_windows(series2, 5, 3, 12)
     z2 = (series2 - series2[:12].mean()) / series2[:12].std(ddof=1)
     aX2, aY2 = _windows(z2, 5, 3)
     X2, Y2 = as_result_array(X2, "X"), as_result_array(Y2, "Y")

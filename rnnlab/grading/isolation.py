@@ -151,6 +151,7 @@ def readable_roots(extra=()) -> list[str]:
              os.path.dirname(os.path.realpath(sys.executable)),
              "/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev"}
     roots |= {str(RNNLAB_DIR)}                                 # the rnnlab package
+    roots |= {p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}   # import_dir() in children
     roots |= set(extra)
     out = set()
     for r in roots:
@@ -216,6 +217,29 @@ class Discard(io.TextIOBase):
 # How the grader starts a child
 # --------------------------------------------------------------------------------------
 
+_IMPORT_DIR: list[str] = []
+
+
+def import_dir() -> str:
+    """A folder holding only a link to this rnnlab package, for the children's PYTHONPATH.
+
+    Children (and the kernel a notebook runner starts) must import the same rnnlab as the
+    grader, even when the virtualenv's editable rnnlab is another checkout. The package's
+    parent folder (the course root) will not do: Landlock refuses to list it (solutions/ lives
+    there, so it is not readable), and Python then finds no rnnlab in it. This folder exposes
+    the package alone; it is made once per grader process and removed at exit.
+    """
+    if not _IMPORT_DIR:
+        import atexit
+        import shutil
+        import tempfile
+        folder = tempfile.mkdtemp(prefix="rnnlab-import-")
+        os.symlink(RNNLAB_DIR, os.path.join(folder, "rnnlab"))
+        atexit.register(shutil.rmtree, folder, True)
+        _IMPORT_DIR.append(folder)
+    return _IMPORT_DIR[0]
+
+
 def child_env(tmp: Path, token: str) -> dict:
     """A clean environment: the child's folder as HOME and TMPDIR, one BLAS thread, the run token."""
     keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "LD_LIBRARY_PATH")
@@ -230,7 +254,7 @@ def child_env(tmp: Path, token: str) -> dict:
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
         # the child (`-m rnnlab.grading.<module>`) and the kernel a notebook runner starts import the
         # same rnnlab as the grader, even when the virtualenv's own (editable) rnnlab is another checkout
-        "PYTHONPATH": str(RNNLAB_DIR.parent),
+        "PYTHONPATH": import_dir(),
         RUN_TOKEN_ENV: token,
     })
     return env

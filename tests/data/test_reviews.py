@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from rnnlab.data import words as dt
+from rnnlab.data import reviews as dt
 
 
 def grammar_label(sentence):

@@ -4,7 +4,7 @@ import pytest
 
 from rnnlab import checks
 from rnnlab.models import forecast
-from rnnlab.data import series
+from rnnlab.data import timeseries
 
 from mistakes import assert_hint_names, planted
 
@@ -113,9 +113,9 @@ def test_flag_anomalies_check_names_the_mistake(wrong, phrase):
 # ---------------------------------------------------------------- loaders and generators
 
 def test_seattle_weather_is_read_from_the_installed_package():
-    path = series.local_file("seattle-weather")
+    path = timeseries.local_file("seattle-weather")
     assert path.is_file() and "vega_datasets" in path.parts
-    dates, temp = series.load_series("temp_max")
+    dates, temp = timeseries.load_series("temp_max")
     assert temp.shape == (1461,) and dates.shape == (1461,)
     assert str(dates[0]) == "2012-01-01" and str(dates[-1]) == "2015-12-31"
     assert -10 < temp.min() < temp.max() < 45
@@ -123,47 +123,47 @@ def test_seattle_weather_is_read_from_the_installed_package():
 
 def test_local_file_refuses_a_data_set_that_needs_a_download():
     with pytest.raises(ValueError, match="download"):
-        series.local_file("sp500")
+        timeseries.local_file("sp500")
 
 
 def test_load_series_reads_my_csv_and_explains_bad_files(tmp_path):
     f = tmp_path / "mine.csv"
     f.write_text("day,value\n2020-01-01,1.5\n2020-01-02,2\n2020-01-03,-1\n")
-    dates, v = series.load_series("value", path=f, date_column="day")
+    dates, v = timeseries.load_series("value", path=f, date_column="day")
     assert v.tolist() == [1.5, 2.0, -1.0] and str(dates[1]) == "2020-01-02"
-    assert series.load_series("value", path=f, date_column=None)[0] is None
+    assert timeseries.load_series("value", path=f, date_column=None)[0] is None
     with pytest.raises(FileNotFoundError, match="no file"):
-        series.load_series("value", path=tmp_path / "missing.csv")
+        timeseries.load_series("value", path=tmp_path / "missing.csv")
     with pytest.raises(ValueError, match="no column 'temp'; its columns are day, value"):
-        series.load_series("temp", path=f, date_column="day")
+        timeseries.load_series("temp", path=f, date_column="day")
     with pytest.raises(ValueError, match="no column 'date'.*date_column=None"):
-        series.load_series("value", path=f)
+        timeseries.load_series("value", path=f)
     g = tmp_path / "gap.csv"
     g.write_text("day,value\n2020-01-01,1\n2020-01-02,oops\n2020-01-03,2\n")
     with pytest.raises(ValueError, match="1 missing or non-numeric values .*data row 2"):
-        series.load_series("value", path=g, date_column="day")
+        timeseries.load_series("value", path=g, date_column="day")
     h = tmp_path / "order.csv"
     h.write_text("day,value\n2020-01-02,1\n2020-01-01,2\n2020-01-03,2\n")
     with pytest.raises(ValueError, match="not strictly increasing"):
-        series.load_series("value", path=h, date_column="day")
+        timeseries.load_series("value", path=h, date_column="day")
 
 
 def test_make_windows_reference_layout_and_errors():
     s = np.arange(10.0)
-    X, Y = series.make_windows(s, 3, 2, n_train=10)
+    X, Y = timeseries.make_windows(s, 3, 2, n_train=10)
     m, sd = s.mean(), s.std()
     assert X.shape == (6, 3) and Y.shape == (6, 2)
     assert np.allclose(X * sd + m, [[i, i + 1, i + 2] for i in range(6)])
     assert np.allclose(Y * sd + m, [[i + 3, i + 4] for i in range(6)])
     with pytest.raises(ValueError, match=r"series should be 1-D with shape \(T,\)"):
-        series.make_windows(np.zeros((4, 2)), 1, 1, 2)
+        timeseries.make_windows(np.zeros((4, 2)), 1, 1, 2)
     with pytest.raises(ValueError, match="n_in \\+ horizon <= T = 10"):
-        series.make_windows(s, 8, 3, 5)
+        timeseries.make_windows(s, 8, 3, 5)
 
 
 def test_split_windows_never_shares_a_target_between_parts():
     T, n_in, h, n_train, n_val = 50, 5, 3, 30, 40
-    sp = series.split_windows(T, n_in, h, n_train, n_val)
+    sp = timeseries.split_windows(T, n_in, h, n_train, n_val)
     first = np.arange(T - n_in - h + 1) + n_in
     targets = {part: set(np.concatenate([np.arange(f, f + h) for f in first[mask]])) for part, mask in sp.items()}
     assert max(targets["train"]) < n_train <= min(targets["val"])
@@ -188,12 +188,12 @@ def test_lag_regression_recovers_a_linear_rule():
 
 
 def test_generators_are_seeded_and_shaped():
-    assert np.array_equal(series.random_walk(100, seed=1), series.random_walk(100, seed=1))
-    assert not np.array_equal(series.random_walk(100, seed=1), series.random_walk(100, seed=2))
-    p = series.random_walk(5000, start=50, step=2.0, seed=0)
+    assert np.array_equal(timeseries.random_walk(100, seed=1), timeseries.random_walk(100, seed=1))
+    assert not np.array_equal(timeseries.random_walk(100, seed=1), timeseries.random_walk(100, seed=2))
+    p = timeseries.random_walk(5000, start=50, step=2.0, seed=0)
     assert p[0] == 50 and abs(np.diff(p).std() - 2.0) < 0.1
-    x, truth = series.sensor_with_anomalies(n_days=40, seed=3)
-    x2, truth2 = series.sensor_with_anomalies(n_days=40, seed=3)
+    x, truth = timeseries.sensor_with_anomalies(n_days=40, seed=3)
+    x2, truth2 = timeseries.sensor_with_anomalies(n_days=40, seed=3)
     assert x.shape == truth.shape == (960,) and truth.dtype == bool
     assert np.array_equal(x, x2) and np.array_equal(truth, truth2)
     assert not truth[:48].any() and 20 <= truth.sum() <= 40

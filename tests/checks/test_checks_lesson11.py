@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rnnlab import checks
-from rnnlab.data import words
+from rnnlab.data import reviews
 
 from mistakes import assert_hint_names, planted
 
@@ -50,8 +50,8 @@ ENCODE_MISTAKES = {
     "no lower-casing": (make_encoder(lower=False), "lower-case"),
     "float ids": (make_encoder(dtype=float), "integers"),
     "pair reversed": (make_encoder(pair_order="vocab-first"), "wrong way round"),
-    "only ids": (lambda s, T, vocab=None: words.encode_sentences(s, T, vocab)[0], "only the ids"),
-    "pads to the longest": (lambda s, T, vocab=None: words.encode_sentences(s, max(len(x.split()) for x in s),
+    "only ids": (lambda s, T, vocab=None: reviews.encode_sentences(s, T, vocab)[0], "only the ids"),
+    "pads to the longest": (lambda s, T, vocab=None: reviews.encode_sentences(s, max(len(x.split()) for x in s),
                                                                                 vocab), "longest"),
 }
 
@@ -116,5 +116,5 @@ def test_slice_accuracy_check_names_the_mistake(wrong, phrase):
 
 def test_slice_accuracy_reference_value():
     probs = np.array([[0.9], [0.2], [0.7], [0.4]])
-    assert words.slice_accuracy(probs, np.array([1, 1, 0, 0]), np.array([True, True, True, False])) == \
+    assert reviews.slice_accuracy(probs, np.array([1, 1, 0, 0]), np.array([True, True, True, False])) == \
         pytest.approx(1 / 3)
