@@ -21,6 +21,9 @@ $(STAMP): requirements.txt pyproject.toml
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
 	    > $(VENV)/share/jupyter/lab/settings/overrides.json
+	# kernels log errors only: no "running over TCP without encryption" warning in the terminal
+	mkdir -p $(VENV)/etc/ipython
+	printf '%s\n' '{"IPKernelApp": {"log_level": "ERROR"}}' > $(VENV)/etc/ipython/ipython_kernel_config.json
 	touch $(STAMP)
 
 lab: $(STAMP)

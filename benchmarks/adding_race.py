@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/adding_race.py [--length 50] [--train 10000] [--budget 40] [--json out.json]
 
 The configuration of FINDINGS.md: sequences of length 50, 10,000 training and 1,000
-validation sequences (rnnlab.data.adding_problem, seeds 1 and 2), one recurrent layer of
+validation sequences (rnnlab.data.synthetic.adding_problem, seeds 1 and 2), one recurrent layer of
 32 units and a Dense(1) on its last state, Adam (learning rate 0.01, clipnorm 1), batches of
 64 from a cached tf.data pipeline, the same Keras seed for every model. Each model trains
 for at most `--budget` seconds of wall-clock time (checked after every batch) and at most
@@ -31,7 +31,7 @@ def race(length: int = 50, n_train: int = 10_000, n_val: int = 1_000, units: int
          lr: float = 1e-2, budget: float = 40.0, max_epochs: int = 100, target: float = 1e-3, seed: int = 0,
          cells=CELLS, verbose: bool = True) -> list[dict]:
     import rnnlab
-    from rnnlab.data import adding_problem
+    from rnnlab.data.synthetic import adding_problem
     keras = rnnlab.setup(keras=True, quiet=True)
     import tensorflow as tf
 

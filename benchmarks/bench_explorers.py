@@ -53,7 +53,7 @@ def redraw_ms(draw, repeats: int = 7) -> float:
 # --------------------------------------------------------------------------------------
 
 def lesson02():
-    from rnnlab import explorers
+    from rnnlab.viz import explorers
     x = explorers.pulse_input(20)
     rows = []
     for activation in ("tanh", "sigmoid", "relu"):
@@ -66,8 +66,8 @@ def lesson02():
 
 
 def lesson04():
-    """Lesson 04's gradient-norm explorer, once rnnlab.explorers has it."""
-    from rnnlab import explorers
+    """Lesson 04's gradient-norm explorer, once rnnlab.viz.explorers has it."""
+    from rnnlab.viz import explorers
     lesson_exists = any((ROOT / "lessons").glob("04_*.ipynb"))
     core_name = next((n for n in CORES_04 if hasattr(explorers, n)), None)
     if core_name is None:
@@ -79,7 +79,7 @@ def lesson04():
 
 def _bench_gradient_norm_curve(core):
     """show_gradient_explorer: one gradient_norm_curve per update (T=60, H=32, its defaults)."""
-    from rnnlab import explorers
+    from rnnlab.viz import explorers
     rows = []
     for activation, radius in (("tanh", 1.0), ("sigmoid", 4.0), ("relu", 1.5)):
         fn = lambda a=activation, r=radius: core(r, a, T=60, H=32)
@@ -91,12 +91,12 @@ def _bench_gradient_norm_curve(core):
     return rows
 
 
-CORES_04: tuple[str, ...] = ("gradient_norm_curve",)    # lesson 04's compute core in rnnlab.explorers
+CORES_04: tuple[str, ...] = ("gradient_norm_curve",)    # lesson 04's compute core in rnnlab.viz.explorers
 BENCH_04: dict = {"gradient_norm_curve": _bench_gradient_norm_curve}
 
 def lesson05():
     """show_lstm_stepping: lstm_stepping over a 30-step input (its defaults), for each input kind."""
-    from rnnlab import explorers
+    from rnnlab.viz import explorers
     if not hasattr(explorers, "lstm_stepping"):
         return [{"lesson": "05", "explorer": "LSTM stepping", "core": "-", "status": "not implemented yet"}]
     rows = []
@@ -113,18 +113,15 @@ def lesson05():
 def lesson10():
     """show_generation: 250 characters sampled from a GRU(128) character model (random weights of the
     lesson's shapes: the time does not depend on their values) plus the next-character table."""
-    from rnnlab import explorers
-    try:
-        from rnnlab import textgen
-    except ImportError:
-        textgen = None
-    if textgen is None or not hasattr(explorers, "generation_view"):
-        return [{"lesson": "10", "explorer": "text generation", "core": "-", "status": "not implemented yet"}]
     import string
-    vocab = textgen.CharVocab.from_text(string.printable)
+
+    from rnnlab.data import chars
+    from rnnlab.models import charlm
+    from rnnlab.viz import explorers
+    vocab = chars.CharVocab.from_text(string.printable)
     V, d, H = vocab.size, 32, 128
     r = np.random.default_rng(0)
-    lm = textgen.NumpyCharGRU(E=r.standard_normal((V, d)) * 0.1, Wx=r.standard_normal((d, 3 * H)) * 0.1,
+    lm = charlm.NumpyCharGRU(E=r.standard_normal((V, d)) * 0.1, Wx=r.standard_normal((d, 3 * H)) * 0.1,
                               Wh=r.standard_normal((H, 3 * H)) * 0.1, b=np.zeros((2, 3 * H)),
                               Wy=r.standard_normal((H, V)) * 0.1, by=np.zeros(V))
     core = lambda: explorers.generation_view(lm, vocab, "class ", 0.85, n=250, seed=1)

@@ -19,8 +19,8 @@ PROBE = ("import sys, time\n"
          "t = time.perf_counter()\n"
          "import rnnlab\n"
          "dt = time.perf_counter() - t\n"
-         "import rnnlab.checks, rnnlab.reference, rnnlab.quiz, rnnlab.progress, rnnlab.explorers, rnnlab.gradcheck\n"
-         "import rnnlab.data\n"
+         "import rnnlab.checks, rnnlab.reference, rnnlab.course.quiz, rnnlab.course.progress, rnnlab.viz.explorers\n"
+         "import rnnlab.data.synthetic\n"
          "dt_all = time.perf_counter() - t\n"
          "print(dt, 'tensorflow' in sys.modules, 'keras' in sys.modules, dt_all)\n")
 

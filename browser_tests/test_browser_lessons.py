@@ -261,7 +261,7 @@ def test_explorers_respond_to_their_controls(lesson, artifacts):
 
 def _single_question(key: str):
     """Index and (right, wrong) option indices of the bank's first single-choice question."""
-    from rnnlab import quiz
+    from rnnlab.course import quiz
     bank = quiz.load_bank(key)
     for n, q in enumerate(bank["questions"]):
         if q["kind"] == "single":
@@ -300,7 +300,7 @@ def test_quiz_gives_feedback(lesson, artifacts):
         if choice == wrong:
             qbox.screenshot(path=artifacts / f"{key}_quiz_wrong.png")
     qbox.screenshot(path=artifacts / f"{key}_quiz.png")
-    from rnnlab import quiz
+    from rnnlab.course import quiz
     total = len(quiz.load_bank(key)["questions"])
     assert f"1 of {total} right" in " ".join(quiz_box.text_content().split()[:40])   # the score in the header
 

@@ -24,12 +24,12 @@ from pathlib import Path
 
 import nbformat
 
+from .outcomes import CHECK_OUTPUT_TAG as CHECK_TAG
+from .outcomes import HIDDEN_TEST_TAG as HIDDEN_TAG
 from .session import course_root
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 LESSON = "### LESSON: "
-HIDDEN_TAG = "hidden-test"
-CHECK_TAG = "nbval-check-output"
 _RUN_METADATA = ("execution", "collapsed", "scrolled", "ExecuteTime")
 
 

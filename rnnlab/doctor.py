@@ -49,7 +49,7 @@ def _tensorflow_probe(timeout: int = 120) -> tuple[bool, str]:
 
 
 def _store_probe() -> tuple[bool, str]:
-    from . import progress
+    from .course import progress
     path = progress.store_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

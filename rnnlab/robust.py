@@ -26,9 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .claims import mask_measured
+from .outcomes import CHECK_OUTPUT_TAG as CHECK_TAG
 from .session import course_root
-
-CHECK_TAG = "nbval-check-output"
 
 CONFIGS: dict[str, dict[str, str]] = {
     "seed1": {"RNNLAB_SEED": "1"},

@@ -31,6 +31,25 @@ def course_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+STYLE = {
+    "figure.figsize": (7.0, 3.6),
+    "figure.dpi": 100,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.frameon": False,
+    "font.size": 10,
+}
+
+
+def apply_style() -> None:
+    import matplotlib as mpl
+    mpl.rcParams.update(STYLE)
+
+
 _seed = 0
 
 
@@ -116,15 +135,14 @@ def setup(seed: int | None = None, keras: bool = False, quiet: bool = False, bla
     if env_threads is not None and blas_threads is not None:
         blas_threads = env_threads
     if blas_threads is not None:
-        from .numpy_train import set_blas_threads
-        set_blas_threads(blas_threads)
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=blas_threads, user_api="blas")      # for the rest of the process
     random.seed(seed)
     np.random.seed(seed)
     np.set_printoptions(precision=4, suppress=True)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     if "matplotlib" in sys.modules or not quiet:
-        from . import plots
-        plots.apply_style()
+        apply_style()
     module = None
     keras_was_loaded = "keras" in sys.modules
     if keras or keras_was_loaded:

@@ -11,7 +11,7 @@ def run(code):
 def test_import_rnnlab_does_not_import_tensorflow_and_is_fast():
     # CPU time of the import, so a busy machine (xdist, other jobs) does not make the limit flaky
     out = run("import time, sys; t = time.process_time(); import rnnlab, rnnlab.checks, rnnlab.reference, "
-              "rnnlab.quiz, rnnlab.progress, rnnlab.explorers, rnnlab.gradcheck, rnnlab.data; "
+              "rnnlab.course.quiz, rnnlab.course.progress, rnnlab.viz.explorers, rnnlab.reference.gradcheck, rnnlab.data.synthetic; "
               "print(time.process_time() - t, 'tensorflow' in sys.modules, 'keras' in sys.modules)")
     seconds, tf, keras = out.split()
     assert tf == "False" and keras == "False"

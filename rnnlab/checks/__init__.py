@@ -12,6 +12,11 @@ prints one line (passed / failed with a hint / not attempted) and returns the fu
 the rest of the lesson should use: the learner's when it passed, the reference otherwise,
 so every later cell still runs. `evaluate` does the same without printing or recording,
 which is what the grader calls in its own clean process.
+
+This module is the framework: the registry of exercises, `evaluate`, `evaluate_cells` and
+`check`. What a check produces (`Result`, its `Status`, this kernel's results) is in
+`results.py`; what a check uses to probe the learner's function (`Mistake`, `call`,
+`unpack`, `diagnose`, ...) is in `probes.py`. Both are re-exported here.
 """
 from __future__ import annotations
 
@@ -19,16 +24,15 @@ import importlib
 import os
 import pkgutil
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-PASSED, FAILED, NOT_ATTEMPTED, ERROR = "passed", "failed", "not_attempted", "error"
-
-
-class Mistake(Exception):
-    """Raised by a check with a hint that names the likely mistake."""
+from ..outcomes import Status
+from .probes import (Mistake, as_number, as_result_array, call, check_cache, close, diagnose, earlier_exercise,
+                     earlier_exercise_hint, expect_dtype, expect_shape, quiet_call, rng, unpack)
+from .results import ERROR, FAILED, NOT_ATTEMPTED, PASSED, TIMEOUT, Result, _session, session_result
 
 
 @dataclass
@@ -41,29 +45,6 @@ class Exercise:
     check: Callable[[Callable], None]
     points: int = 1
     shapes: str = ""           # e.g. "x (N, D), Wx (D, H)": quoted when the learner's code hits a shape error
-
-
-@dataclass
-class Result:
-    exercise: str
-    name: str
-    status: str
-    hint: str = ""
-    points: int = 0
-    max_points: int = 1
-    detail: str = field(default="", repr=False)
-
-    @property
-    def passed(self) -> bool:
-        return self.status == PASSED
-
-    def line(self) -> str:
-        head = f"Exercise {self.exercise} {self.name}:"
-        if self.status == PASSED:
-            return f"{head} passed"
-        if self.status == NOT_ATTEMPTED:
-            return f"{head} not attempted yet (later cells use the reference implementation)"
-        return f"{head} {self.status.replace('_', ' ')}. {self.hint}"
 
 
 REGISTRY: dict[str, Exercise] = {}
@@ -106,10 +87,6 @@ def exercises(lesson: int | None = None) -> list[Exercise]:
 
 def _sort_key(id: str):
     return tuple(int(p) for p in id.split("."))
-
-
-def _is_stub_error(exc: BaseException) -> bool:
-    return isinstance(exc, NotImplementedError)
 
 
 def evaluate(id: str, fn) -> Result:
@@ -185,14 +162,6 @@ def strict() -> bool:
     return os.environ.get("RNNLAB_STRICT", "") not in ("", "0")
 
 
-_session: dict[str, Result] = {}
-
-
-def session_result(id: str) -> Result | None:
-    """The last result of exercise `id` in this kernel (used to point at an earlier failure)."""
-    return _session.get(id)
-
-
 def check(id: str, fn=None, record: bool = True):
     """Check the learner's function, print one line, and return the function to use next.
 
@@ -212,7 +181,7 @@ def check(id: str, fn=None, record: bool = True):
     print(res.line())
     if record:
         try:
-            from .. import progress
+            from ..course import progress
             progress.record_exercise(res)
         except Exception as exc:  # progress must never break a lesson
             print(f"(progress not saved: {exc})")
@@ -221,103 +190,8 @@ def check(id: str, fn=None, record: bool = True):
     return fn if res.passed else exercise(id).reference
 
 
-# --------------------------------------------------------------------------------------
-# Probing helpers used by the checks
-# --------------------------------------------------------------------------------------
-
-def rng(seed: int = 0) -> np.random.Generator:
-    """Checks use their own generator, so they never depend on (or disturb) np.random."""
-    return np.random.default_rng(seed)
-
-
-def call(fn, *args, **kwargs):
-    """Call the learner's function on copies of the arguments and say if it modified them."""
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    out = fn(*copies, **kwargs)
-    for i, (a, c) in enumerate(zip(args, copies)):
-        if isinstance(a, np.ndarray) and (a.shape != c.shape or not np.array_equal(a, c)):
-            raise Mistake(f"your function changed its argument number {i + 1} in place "
-                          "(e.g. `x += ...`): compute into a new array instead.")
-    return out
-
-
-def as_result_array(value, what: str) -> np.ndarray:
-    """Convert a returned value to a float ndarray, with a helpful message when it is not one."""
-    if value is None:
-        raise Mistake(f"{what} is None: did you forget a `return` statement?")
-    if isinstance(value, (tuple, list)) and value and isinstance(value[0], np.ndarray):
-        raise Mistake(f"{what} is a {type(value).__name__} of arrays; expected one numpy array.")
-    if not isinstance(value, np.ndarray):
-        if hasattr(value, "numpy") and callable(value.numpy):
-            raise Mistake(f"{what} is a {type(value).__name__} (a tensor); return a numpy array (call .numpy()).")
-        arr = np.asarray(value)
-        if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-            raise Mistake(f"{what} should be a numpy array, got {type(value).__name__}.")
-        return arr
-    if not np.issubdtype(value.dtype, np.number):
-        raise Mistake(f"{what} has dtype {value.dtype}; expected numbers.")
-    return value
-
-
-def expect_shape(got: np.ndarray, expected: tuple, what: str, symbols: str = "") -> None:
-    if got.shape == tuple(expected):
-        return
-    sym = f" {symbols}" if symbols else ""
-    hint = ""
-    if got.ndim == len(expected) and sorted(got.shape) == sorted(expected):
-        hint = " The same sizes in another order: two axes are swapped (batch, time or features)."
-    elif got.size == int(np.prod(expected)):
-        hint = " It has the right number of entries: a reshape or transpose is off."
-    raise Mistake(f"{what} has shape {got.shape}; expected{sym} {tuple(expected)}.{hint}")
-
-
-def close(a, b, tol: float = 1e-6) -> bool:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= tol * (1 + np.abs(b))))
-
-
-def diagnose(got: np.ndarray, expected: np.ndarray, what: str, candidates=(), tol: float = 1e-6) -> None:
-    """Raise Mistake unless `got` equals `expected`.
-
-    `candidates` is a sequence of (wrong_value, hint): when `got` equals one of those
-    (the output a specific mistake would produce), that mistake's hint is given.
-    """
-    if close(got, expected, tol):
-        return
-    for wrong, hint in candidates:
-        if wrong is not None and close(got, wrong, tol):
-            raise Mistake(hint)
-    got = np.asarray(got)
-    if got.shape != np.shape(expected):
-        expect_shape(got, np.shape(expected), what)
-    err = np.max(np.abs(np.asarray(got, np.float64) - expected))
-    raise Mistake(f"{what} differs from the expected values (largest difference {err:.3g}); "
-                  "compare your code with the instructions step by step.")
-
-
-def check_cache(cache, cls, fields: dict) -> None:
-    """The cache must be the named structure (cls) holding exactly `fields`, in that order:
-    the backward pass reads its fields by name."""
-    name = cls.__name__
-    if not isinstance(cache, cls):
-        got = "None" if cache is None else type(cache).__name__
-        raise Mistake(f"the cache is {got}; return {name}({', '.join(fields)}): the backward pass reads "
-                      "its fields by name.")
-    for field, expected in fields.items():
-        value = getattr(cache, field)
-        if not (isinstance(value, np.ndarray) and close(value, expected)):
-            others = [f for f, e in fields.items() if f != field and isinstance(value, np.ndarray) and close(value, e)]
-            what = f" (it holds {others[0]})" if others else ""
-            raise Mistake(f"cache.{field} is not {field}{what}: build the cache as {name}({', '.join(fields)}), "
-                          "in that order.")
-
-
-def expect_dtype(got: np.ndarray, dtype, what: str) -> None:
-    if got.dtype != np.dtype(dtype):
-        raise Mistake(f"{what} has dtype {got.dtype} but the inputs were {np.dtype(dtype)}: "
-                      "compute in the inputs' dtype (avoid np.zeros(...) without dtype=, or float64 constants).")
-
-
-__all__ = ["Mistake", "Exercise", "Result", "register", "exercise", "exercises", "evaluate", "check",
-           "PASSED", "FAILED", "NOT_ATTEMPTED", "ERROR", "diagnose", "call", "close", "expect_shape",
-           "expect_dtype", "as_result_array", "rng", "session_result", "evaluate_cells", "check_cache"]
+__all__ = ["Mistake", "Exercise", "Result", "Status", "register", "exercise", "exercises", "evaluate", "check",
+           "evaluate_cells", "session_result", "strict", "PASSED", "FAILED", "NOT_ATTEMPTED", "ERROR", "TIMEOUT",
+           # the probe helpers (probes.py), also for notebooks that write their own checks
+           "diagnose", "call", "quiet_call", "close", "unpack", "expect_shape", "expect_dtype", "as_result_array",
+           "as_number", "rng", "check_cache", "earlier_exercise_hint", "earlier_exercise"]

@@ -1,16 +1,17 @@
 """Checks of lesson 00 (welcome): the warm-up exercise."""
 import numpy as np
 
-from .. import data
-from . import Mistake, as_result_array, call, diagnose, expect_shape, register
+from ..data import synthetic
+from . import register
+from .probes import Mistake, as_result_array, call, diagnose, expect_shape
 
 
-@register("0.1", "one_hot", "One-hot encoding of a token sequence", data.one_hot)
+@register("0.1", "one_hot", "One-hot encoding of a token sequence", synthetic.one_hot)
 def check_one_hot(one_hot):
     idx = np.array([2, 0, 3, 3, 1])
     V = 6
     got = as_result_array(call(one_hot, idx, V), "one_hot([2, 0, 3, 3, 1], 6)")
-    expected = data.one_hot(idx, V)
+    expected = synthetic.one_hot(idx, V)
     if got.shape == (V, len(idx)):
         raise Mistake(f"the result has shape {got.shape} = (vocab_size, T): rows should be time steps, "
                       f"so the shape is (T, vocab_size) = {expected.shape}. Transpose, or build it as (T, V).")
@@ -39,4 +40,4 @@ def check_one_hot(one_hot):
     # a second probe: a token that never appears, and a single step
     got2 = as_result_array(call(one_hot, np.array([4]), 7), "one_hot([4], 7)")
     expect_shape(got2, (1, 7), "one_hot([4], 7)", "(T, vocab_size)")
-    diagnose(got2, data.one_hot(np.array([4]), 7), "one_hot([4], 7)")
+    diagnose(got2, synthetic.one_hot(np.array([4]), 7), "one_hot([4], 7)")

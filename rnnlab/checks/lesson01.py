@@ -1,20 +1,18 @@
 """Checks of lesson 01 (sequences)."""
 import numpy as np
 
-from .. import data
-from . import Mistake, as_result_array, call, diagnose, expect_shape, register
+from ..data import synthetic
+from . import register
+from .probes import Mistake, as_result_array, call, diagnose, expect_shape, unpack
 
 
-@register("1.1", "sliding_windows", "Windows and next-value targets", data.sliding_windows)
+@register("1.1", "sliding_windows", "Windows and next-value targets", synthetic.sliding_windows)
 def check_sliding_windows(sliding_windows):
     seq = np.array([1.5, 2.25, -0.5, 3.75, 0.125, -2.5])   # not whole numbers: an int buffer would show
     k = 3
-    out = call(sliding_windows, seq, k)
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise Mistake("return a pair (X, y): the windows and the value that follows each window.")
-    X = as_result_array(out[0], "X")
-    y = as_result_array(out[1], "y")
-    eX, ey = data.sliding_windows(seq, k)
+    X, y = unpack(call(sliding_windows, seq, k), "sliding_windows", ("X", "y"), arrays=True,
+                  about="X holds the windows, y the value that follows each window.")
+    eX, ey = synthetic.sliding_windows(seq, k)
     if X.shape == (len(seq) - k + 1, k):
         raise Mistake(f"X has {X.shape[0]} windows, one too many: the last window {seq[-k:].tolist()} has no "
                       f"next value to predict, so there are T - k = {len(seq) - k} windows.")

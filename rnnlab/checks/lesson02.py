@@ -2,24 +2,11 @@
 import numpy as np
 
 from .. import reference as ref
-from . import (check_cache, Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, register, rng,
-               session_result)
+from . import register
+from .probes import (Mistake, as_result_array, call, check_cache, diagnose, earlier_exercise, expect_dtype,
+                     expect_shape, rng, unpack)
 
-
-def _sigmoid(a):
-    return 1 / (1 + np.exp(-a))
-
-
-def _unpack(out, func, first):
-    """The exercises return (value, cache) like the reference; accept that and name other shapes."""
-    if isinstance(out, np.ndarray):
-        raise Mistake(f"{func} returned only an array; return the pair ({first}, cache).")
-    if not isinstance(out, tuple) or len(out) != 2:
-        size = f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""
-        raise Mistake(f"{func} should return the pair ({first}, cache), got a {type(out).__name__}{size}.")
-    return out[0]
-
-
+STEP, SEQ = ("h_next", "cache"), ("h", "cache")      # what rnn_step_forward and rnn_forward return
 
 
 def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0):
@@ -38,8 +25,8 @@ def check_rnn_step_forward(rnn_step_forward):
     # D == H on purpose: swapped or transposed weights still run, so we can recognise them.
     x, h, Wx, Wh, b = step_probe()
     what = "h_next"
-    out = call(rnn_step_forward, x, h, Wx, Wh, b)
-    h_next = as_result_array(_unpack(out, "rnn_step_forward", "h_next"), what)
+    h_next, cache = unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", STEP)
+    h_next = as_result_array(h_next, what)
     expected, _ = ref.rnn_step_forward(x, h, Wx, Wh, b)
     a = x @ Wx + h @ Wh + b
     expect_shape(h_next, expected.shape, what, "(N, H)")
@@ -47,7 +34,7 @@ def check_rnn_step_forward(rnn_step_forward):
         (np.tanh(x @ Wx + h @ Wh), "h_next is missing the bias: add b inside the tanh, tanh(x @ Wx + h_prev @ Wh + b)."),
         (np.tanh(x @ Wx + h @ Wh) + b, "b is added after the tanh: it belongs inside, tanh(x @ Wx + h_prev @ Wh + b)."),
         (a, "h_next is the pre-activation: apply np.tanh to x @ Wx + h_prev @ Wh + b."),
-        (_sigmoid(a), "you used the sigmoid; this cell uses tanh (np.tanh)."),
+        (ref.sigmoid(a), "you used the sigmoid; this cell uses tanh (np.tanh)."),
         (np.maximum(a, 0), "you used ReLU; this cell uses tanh (np.tanh)."),
         (np.tanh(x @ Wh + h @ Wx + b), "Wx and Wh are swapped: the input x goes with Wx (D, H), the state h_prev with Wh (H, H)."),
         (np.tanh(x @ Wx.T + h @ Wh.T + b), "the weights are transposed: use x @ Wx and h_prev @ Wh, not Wx.T / Wh.T (Keras layout: (in, out))."),
@@ -62,16 +49,16 @@ def check_rnn_step_forward(rnn_step_forward):
         (np.tanh(x @ Wx) + np.tanh(h @ Wh) + np.tanh(b), "tanh is applied to each term separately: add the three "
                                                           "terms first, then apply one tanh."),
     ])
-    first = (out[1], dict(x=x, h_prev=h, Wx=Wx, Wh=Wh, h_next=expected))
+    first = (cache, dict(x=x, h_prev=h, Wx=Wx, Wh=Wh, h_next=expected))
     # D != H: wrong axes show up as shape errors; the answer must follow the batch size.
     x, h, Wx, Wh, b = step_probe(N=2, D=3, H=5, seed=1)
-    h_next = as_result_array(_unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", "h_next"), what)
+    h_next = as_result_array(unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", STEP)[0], what)
     expected, _ = ref.rnn_step_forward(x, h, Wx, Wh, b)
     expect_shape(h_next, expected.shape, what + " (N=2, D=3, H=5)", "(N, H)")
     diagnose(h_next, expected, what + " (N=2, D=3, H=5)")
     # float32 in, float32 out
     x, h, Wx, Wh, b = step_probe(dtype=np.float32, seed=2)
-    h_next = as_result_array(_unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", "h_next"), what)
+    h_next = as_result_array(unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", STEP)[0], what)
     expect_dtype(h_next, np.float32, what)
     check_cache(first[0], ref.RNNStepCache, first[1])
 
@@ -86,21 +73,14 @@ def seq_probe(N=3, T=3, D=4, H=4, seed=0, dtype=np.float64):
     return x, h0, Wx, Wh, b
 
 
-def _step_hint():
-    res = session_result("2.1")
-    if res is not None and not res.passed:
-        return " (Exercise 2.1 rnn_step_forward has not passed yet; if rnn_forward calls it, fix that first.)"
-    return ""
-
-
 @register("2.2", "rnn_forward", "The recurrence over a whole sequence", ref.rnn_forward,
           shapes="x (N, T, D), step t is x[:, t] (N, D); h0 (N, H); h (N, T, H) with H = h0.shape[1]")
 def check_rnn_forward(rnn_forward):
     # N == T so that swapping the batch and time axes still runs and can be recognised.
     x, h0, Wx, Wh, b = seq_probe()
     what = "h"
-    out = call(rnn_forward, x, h0, Wx, Wh, b)
-    h = as_result_array(_unpack(out, "rnn_forward", "h"), what)
+    h, cache = unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", SEQ)
+    h = as_result_array(h, what)
     expected, _ = ref.rnn_forward(x, h0, Wx, Wh, b)
     N, T, H = expected.shape
     if h.shape == (N, H):
@@ -132,18 +112,15 @@ def check_rnn_forward(rnn_forward):
         (reversed_time, "the sequence is read backwards: go forward in time, t = 0, 1, ..., T - 1."),
         (reversed_time[:, ::-1], "the sequence is read backwards: go forward in time, t = 0, 1, ..., T - 1."),
     ])
-    first = (out[1], dict(x=x, h0=h0, Wx=Wx, Wh=Wh, h=expected))
-    diag = _step_hint()
+    first = (cache, dict(x=x, h0=h0, Wx=Wx, Wh=Wh, h=expected))
     # D != H and N != T
     x, h0, Wx, Wh, b = seq_probe(N=2, T=5, D=3, H=4, seed=1)
-    h = as_result_array(_unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", "h"), what)
+    h = as_result_array(unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", SEQ)[0], what)
     expected, _ = ref.rnn_forward(x, h0, Wx, Wh, b)
     expect_shape(h, expected.shape, what + " (N=2, T=5, D=3, H=4)", "(N, T, H)")
-    try:
+    with earlier_exercise("2.1", "rnn_step_forward", "rnn_forward"):
         diagnose(h, expected, what + " (N=2, T=5, D=3, H=4)")
-    except Mistake as m:
-        raise Mistake(str(m) + diag) from None
     x, h0, Wx, Wh, b = seq_probe(dtype=np.float32, seed=2)
-    h = as_result_array(_unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", "h"), what)
+    h = as_result_array(unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", SEQ)[0], what)
     expect_dtype(h, np.float32, what)
     check_cache(first[0], ref.RNNCache, first[1])

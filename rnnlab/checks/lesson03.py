@@ -13,21 +13,14 @@ from itertools import combinations
 import numpy as np
 
 from .. import reference as ref
-from ..gradcheck import numerical_gradient, numerical_gradient_of, relative_error, verdict
-from . import Mistake, as_result_array, diagnose, expect_dtype, expect_shape, register, rng, session_result
+from ..reference.gradcheck import numerical_gradient, numerical_gradient_of, relative_error, verdict
+from . import register
+from .probes import (Mistake, as_result_array, diagnose, earlier_exercise, expect_dtype, expect_shape, rng,
+                     unpack)
 
 GRAD_TOL = 1e-6      # relative error against numerical gradients that counts as right (float64 probes)
 STEP_NAMES = ("dx", "dh_prev", "dWx", "dWh", "db")
 SEQ_NAMES = ("dx", "dh0", "dWx", "dWh", "db")
-
-
-def _unpack_grads(out, func, names):
-    if isinstance(out, np.ndarray):
-        raise Mistake(f"{func} returned one array; return the tuple ({', '.join(names)}).")
-    if not isinstance(out, (tuple, list)) or len(out) != len(names):
-        size = f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""
-        raise Mistake(f"{func} should return the tuple ({', '.join(names)}), got a {type(out).__name__}{size}.")
-    return [as_result_array(v, n) for v, n in zip(out, names)]
 
 
 def _check_cache_untouched(cache, copies, func):
@@ -125,7 +118,7 @@ def check_rnn_step_backward(rnn_step_backward):
     # D == H on purpose: a missing transpose still runs, so we can recognise it.
     x, h, Wx, Wh, b, dh = step_probe()
     _, cache = ref.rnn_step_forward(x, h, Wx, Wh, b)
-    got = _unpack_grads(_call_with_cache(rnn_step_backward, dh, cache, func), func, STEP_NAMES)
+    got = unpack(_call_with_cache(rnn_step_backward, dh, cache, func), func, STEP_NAMES, arrays=True)
     expected = ref.rnn_step_backward(dh, cache)
     N, D = x.shape
     H = h.shape[1]
@@ -149,7 +142,7 @@ def check_rnn_step_backward(rnn_step_backward):
     # D != H: transposes show up as shape errors, the batch size must be followed.
     x, h, Wx, Wh, b, dh = step_probe(N=2, D=3, H=5, seed=1)
     _, cache = ref.rnn_step_forward(x, h, Wx, Wh, b)
-    got = _unpack_grads(_call_with_cache(rnn_step_backward, dh, cache, func), func, STEP_NAMES)
+    got = unpack(_call_with_cache(rnn_step_backward, dh, cache, func), func, STEP_NAMES, arrays=True)
     expected = ref.rnn_step_backward(dh, cache)
     for name, g, e in zip(STEP_NAMES, got, expected):
         extra = [((5, 3), f"{name} has shape (H, D) = (5, 3): transposed. It must have Wx's shape (D, H); "
@@ -159,7 +152,7 @@ def check_rnn_step_backward(rnn_step_backward):
     # float32 in, float32 out
     x, h, Wx, Wh, b, dh = step_probe(dtype=np.float32, seed=2)
     _, cache = ref.rnn_step_forward(x, h, Wx, Wh, b)
-    got = _unpack_grads(_call_with_cache(rnn_step_backward, dh, cache, func), func, STEP_NAMES)
+    got = unpack(_call_with_cache(rnn_step_backward, dh, cache, func), func, STEP_NAMES, arrays=True)
     for name, g in zip(STEP_NAMES, got):
         expect_dtype(g, np.float32, name)
 
@@ -240,13 +233,6 @@ SEQ_MISTAKES = {
 }
 
 
-def _step_hint():
-    res = session_result("3.1")
-    if res is not None and not res.passed:
-        return " (Exercise 3.1 rnn_step_backward has not passed yet; if rnn_backward calls it, fix that first.)"
-    return ""
-
-
 def _seq_diagnose(got, expected, variants, names, suffix=""):
     for i, name in enumerate(names):
         cands = [(v[i], SEQ_MISTAKES[m]) for m, v in variants.items()
@@ -262,7 +248,7 @@ def check_rnn_backward(rnn_backward):
     for last_only in (False, True):
         x, h0, Wx, Wh, b, dh = seq_probe(last_only=last_only, seed=int(last_only))
         _, cache = ref.rnn_forward(x, h0, Wx, Wh, b)
-        got = _unpack_grads(_call_with_cache(rnn_backward, dh, cache, func), func, SEQ_NAMES)
+        got = unpack(_call_with_cache(rnn_backward, dh, cache, func), func, SEQ_NAMES, arrays=True)
         expected = ref.rnn_backward(dh, cache)
         N, T, H = dh.shape
         for name, g, e in zip(SEQ_NAMES, got, expected):
@@ -281,26 +267,22 @@ def check_rnn_backward(rnn_backward):
         errs, bad = _gradcheck_report(got, numerical, SEQ_NAMES)
         if bad:
             when = " (upstream gradient only on the last step)" if last_only else ""
-            try:
+            with earlier_exercise("3.1", "rnn_step_backward", "rnn_backward"):
                 _seq_diagnose(got, expected, variants, SEQ_NAMES, when)
-            except Mistake as m:
-                raise Mistake(str(m) + _step_hint()) from None
-            raise Mistake(f"{bad[0]}{when} fails the gradient check (relative error {errs[bad[0]]:.1e} against "
-                          "the numerical gradient; about 1e-8 is right)." + _step_hint())
+                raise Mistake(f"{bad[0]}{when} fails the gradient check (relative error {errs[bad[0]]:.1e} "
+                              "against the numerical gradient; about 1e-8 is right).")
     # N != T, D != H
     x, h0, Wx, Wh, b, dh = seq_probe(N=2, T=5, D=3, H=4, seed=2)
     _, cache = ref.rnn_forward(x, h0, Wx, Wh, b)
-    got = _unpack_grads(_call_with_cache(rnn_backward, dh, cache, func), func, SEQ_NAMES)
+    got = unpack(_call_with_cache(rnn_backward, dh, cache, func), func, SEQ_NAMES, arrays=True)
     expected = ref.rnn_backward(dh, cache)
     for name, g, e in zip(SEQ_NAMES, got, expected):
         _shape_hints(name + " (N=2, T=5, D=3, H=4)", g, e.shape, symbols[name])
-        try:
+        with earlier_exercise("3.1", "rnn_step_backward", "rnn_backward"):
             diagnose(g, e, name + " (N=2, T=5, D=3, H=4)")
-        except Mistake as m:
-            raise Mistake(str(m) + _step_hint()) from None
     x, h0, Wx, Wh, b, dh = seq_probe(dtype=np.float32, seed=3)
     _, cache = ref.rnn_forward(x, h0, Wx, Wh, b)
-    got = _unpack_grads(_call_with_cache(rnn_backward, dh, cache, func), func, SEQ_NAMES)
+    got = unpack(_call_with_cache(rnn_backward, dh, cache, func), func, SEQ_NAMES, arrays=True)
     for name, g in zip(SEQ_NAMES, got):
         expect_dtype(g, np.float32, name)
 

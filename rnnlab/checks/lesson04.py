@@ -6,7 +6,8 @@
 import numpy as np
 
 from .. import reference as ref
-from . import Mistake, as_result_array, close, diagnose, expect_dtype, expect_shape, register, rng
+from . import register
+from .probes import Mistake, as_result_array, close, diagnose, expect_dtype, expect_shape, rng, unpack
 
 
 # --------------------------------------------------------------------------------------
@@ -70,9 +71,7 @@ def _call_clip(fn, grads, max_norm):
                           "arrays must not change; build a new dict of new arrays (g * scale).")
     if set(given) != set(grads):
         raise Mistake("your function changed the dict it was given (added or removed keys): return a new dict.")
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise Mistake(f"clip_by_global_norm should return the pair (clipped, norm), got a {type(out).__name__}.")
-    clipped, norm = out
+    clipped, norm = unpack(out, "clip_by_global_norm", ("clipped", "norm"))
     if not isinstance(clipped, dict):
         raise Mistake(f"the first value returned should be a dict {{name: array}} like grads, got a "
                       f"{type(clipped).__name__}.")

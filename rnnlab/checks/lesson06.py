@@ -10,9 +10,9 @@ from itertools import permutations
 import numpy as np
 
 from .. import reference as ref
-from . import Mistake, as_result_array, call, close, diagnose, expect_dtype, expect_shape, register, rng, session_result
-from . import check_cache
-from .lesson05 import _unpack
+from . import register
+from .probes import (Mistake, as_result_array, call, check_cache, diagnose, earlier_exercise, expect_dtype,
+                     expect_shape, rng, unpack)
 
 BLOCKS = "zrh"        # Keras' block order: update, reset, candidate
 sig = ref.sigmoid
@@ -123,7 +123,7 @@ def _call_step(fn, probe, what):
                           "reset_after=True (b.ndim == 2), b[0] is the input bias and b[1] the recurrent bias: "
                           "add b[0] to x @ Wx and b[1] to h_prev @ Wh.") from None
         raise
-    h_next, cache = _unpack(out, "gru_step_forward", ("h_next", "cache"))
+    h_next, cache = unpack(out, "gru_step_forward", ("h_next", "cache"))
     return as_result_array(h_next, what), cache
 
 
@@ -171,13 +171,6 @@ def seq_probe(N=3, T=3, D=4, H=4, reset_after=True, seed=0, dtype=np.float64):
     return x, h0, Wx, Wh, b
 
 
-def _step_hint():
-    res = session_result("6.1")
-    if res is not None and not res.passed:
-        return " (Exercise 6.1 gru_step_forward has not passed yet; if gru_forward calls it, fix that first.)"
-    return ""
-
-
 @register("6.2", "gru_forward", "A GRU over a whole sequence", ref.gru_forward)
 def check_gru_forward(gru_forward):
     func, names = "gru_forward", ("h", "cache")
@@ -185,7 +178,7 @@ def check_gru_forward(gru_forward):
         # N == T so that swapping the batch and time axes still runs and can be recognised.
         x, h0, Wx, Wh, b = probe = seq_probe(reset_after=reset_after, seed=0 if reset_after else 1)
         what = f"h (reset_after={reset_after})"
-        h, cache = _unpack(call(gru_forward, *probe), func, names)
+        h, cache = unpack(call(gru_forward, *probe), func, names)
         h = as_result_array(h, what)
         expected, ecache = ref.gru_forward(*probe)
         N, T, H = expected.shape
@@ -217,13 +210,11 @@ def check_gru_forward(gru_forward):
     for reset_after in (True, False):
         probe = seq_probe(N=2, T=5, D=3, H=4, reset_after=reset_after, seed=2)
         what = f"h (N=2, T=5, D=3, H=4, reset_after={reset_after})"
-        h, _ = _unpack(call(gru_forward, *probe), func, names)
+        h, _ = unpack(call(gru_forward, *probe), func, names)
         h = as_result_array(h, what)
         expected, _ = ref.gru_forward(*probe)
         expect_shape(h, expected.shape, what, "(N, T, H)")
-        try:
+        with earlier_exercise("6.1", "gru_step_forward", "gru_forward"):
             diagnose(h, expected, what)
-        except Mistake as m:
-            raise Mistake(str(m) + _step_hint()) from None
-    h, _ = _unpack(call(gru_forward, *seq_probe(dtype=np.float32, seed=3)), func, names)
+    h, _ = unpack(call(gru_forward, *seq_probe(dtype=np.float32, seed=3)), func, names)
     expect_dtype(as_result_array(h, "h"), np.float32, "h")

@@ -6,8 +6,11 @@ specification's model, naming the first thing that differs.
 """
 import numpy as np
 
-from .. import batching, models
-from . import Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, register, rng
+from ..data import batching
+from ..models import specs
+from . import register
+from .probes import (Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, rng,
+                     unpack)
 
 
 # --------------------------------------------------------------------------------------
@@ -95,7 +98,7 @@ def check_model_against(model, ref_model, T, D, func="build_model"):
                           f"(batch, timesteps, features): keras.Input((T, D)) = keras.Input({(T, D)}).")
         raise Mistake(f"The model's input shape is {got_in}; expected {want_in}: use keras.Input((T, D)) "
                       "with the T and D passed to the function.")
-    got, want = models.layer_specs(model), models.layer_specs(ref_model)
+    got, want = specs.layer_specs(model), specs.layer_specs(ref_model)
     if [g["kind"] for g in got] != [w["kind"] for w in want]:
         g_txt = " -> ".join(_short(s) for s in got) or "(no layers)"
         w_txt = " -> ".join(_short(s) for s in want)
@@ -148,14 +151,14 @@ def check_compiled(model, optimizer: str, learning_rate: float, loss: str):
         raise Mistake(f"The loss is {got!r}; the specification says {loss!r}.{why}")
 
 
-@register("7.2", "build_classifier", "A stacked model to a specification", models.build_classifier)
+@register("7.2", "build_classifier", "A stacked model to a specification", specs.build_classifier)
 def check_build_classifier(build_classifier):
     for T, D in [(7, 3), (5, 2)]:
         model = build_learner_model(build_classifier, T, D, func="build_classifier")
         if (T, D) == (5, 2) and tuple(model.input_shape) == (None, 7, 3):
             raise Mistake("The model ignores the arguments: it always has input shape (7, 3). "
                           "Use keras.Input((T, D)) with the function's T and D.")
-        check_model_against(model, models.build_classifier(T, D), T, D, func="build_classifier")
+        check_model_against(model, specs.build_classifier(T, D), T, D, func="build_classifier")
         check_compiled(model, "Adam", 1e-3, "binary_crossentropy")
 
 
@@ -178,14 +181,15 @@ def _pre_padded(seqs, value):
     return x
 
 
+OUT_73, ABOUT_73 = ("x", "mask"), "x is the padded batch, mask the mask of real steps."
+
+
 @register("7.3", "pad_and_mask", "Pad a ragged batch and build its mask", batching.pad_and_mask,
           shapes="seqs[i] (T_i, D) -> x (N, T_max, D), mask (N, T_max)")
 def check_pad_and_mask(pad_and_mask):
     seqs = _ragged()
     exp_x, exp_mask = batching.pad_and_mask(seqs)
-    out = pad_and_mask([s.copy() for s in seqs])
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise Mistake("Return the pair (x, mask): the padded batch and the mask of real steps.")
+    out = unpack(pad_and_mask([s.copy() for s in seqs]), "pad_and_mask", OUT_73, about=ABOUT_73)
     x = as_result_array(out[0], "x")
     N, T, D = exp_x.shape
     if x.shape == (N, len(seqs[0]), D):
@@ -213,7 +217,7 @@ def check_pad_and_mask(pad_and_mask):
     ])
     # another padding value; float32 stays float32
     seqs32 = _ragged(np.float32)
-    out = pad_and_mask([s.copy() for s in seqs32], value=-1.0)
+    out = unpack(pad_and_mask([s.copy() for s in seqs32], value=-1.0), "pad_and_mask", OUT_73, about=ABOUT_73)
     x = as_result_array(out[0], "x")
     exp_x, _ = batching.pad_and_mask(seqs32, value=-1.0)
     diagnose(x, exp_x, "x with value=-1", [

@@ -1,18 +1,19 @@
 """Checks of lesson 08 (deep and bidirectional RNNs): build_tagger."""
-from .. import models
-from . import Mistake, register
+from ..models import specs
+from . import register
+from .probes import Mistake
 from .lesson07 import build_learner_model, check_compiled, check_model_against
 
 
-@register("8.1", "build_tagger", "A stacked bidirectional tagger to a specification", models.build_tagger)
+@register("8.1", "build_tagger", "A stacked bidirectional tagger to a specification", specs.build_tagger)
 def check_build_tagger(build_tagger):
     for T, V in [(9, 4), (6, 5)]:
         model = build_learner_model(build_tagger, T, V, func="build_tagger")
         if (T, V) == (6, 5) and tuple(model.input_shape) == (None, 9, 4):
             raise Mistake("The model ignores the arguments: it always has input shape (9, 4). "
                           "Use keras.Input((T, V)) with the function's T and V.")
-        ref = models.build_tagger(T, V)
-        got_kinds = [s["kind"] for s in models.layer_specs(model)]
+        ref = specs.build_tagger(T, V)
+        got_kinds = [s["kind"] for s in specs.layer_specs(model)]
         if got_kinds[:2] == ["GRU", "GRU"]:
             raise Mistake("The GRUs read only left to right: wrap each one in layers.Bidirectional(...), "
                           "e.g. layers.Bidirectional(layers.GRU(32, return_sequences=True)).")

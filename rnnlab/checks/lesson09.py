@@ -1,17 +1,12 @@
 """Checks of lesson 09 (attention): dot_attention in numpy."""
 import numpy as np
 
-from .. import attention as att
-from . import Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, register, rng
+from ..reference import attention as att
+from ..reference import softmax
+from . import register
+from .probes import Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, rng, unpack
 
-
-def _unpack(out):
-    if isinstance(out, np.ndarray):
-        raise Mistake("dot_attention returned one array; return the pair (context, weights).")
-    if not isinstance(out, tuple) or len(out) != 2:
-        size = f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""
-        raise Mistake(f"dot_attention should return the pair (context, weights), got a {type(out).__name__}{size}.")
-    return out
+OUT = ("context", "weights")          # what dot_attention returns
 
 
 def _probe(N=2, Ty=3, Tx=5, H=4, scale=1.0, seed=0, dtype=np.float64):
@@ -21,18 +16,13 @@ def _probe(N=2, Ty=3, Tx=5, H=4, scale=1.0, seed=0, dtype=np.float64):
     return q, v
 
 
-def _softmax(s, axis):
-    e = np.exp(s - s.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
 @register("9.1", "dot_attention", "Scores, weights and context of dot attention", att.dot_attention,
           shapes="queries (N, Ty, H), values (N, Tx, H) -> context (N, Ty, H), weights (N, Ty, Tx)")
 def check_dot_attention(dot_attention):
     q, v = _probe()
     N, Ty, H = q.shape
     Tx = v.shape[1]
-    context, weights = _unpack(call(dot_attention, q, v))
+    context, weights = unpack(call(dot_attention, q, v), "dot_attention", OUT)
     context, weights = as_result_array(context, "context"), as_result_array(weights, "weights")
     if context.shape == (N, Ty, Tx) and weights.shape == (N, Ty, H):
         raise Mistake("The two results are swapped: return (context, weights), context (N, Ty, H) first.")
@@ -43,12 +33,12 @@ def check_dot_attention(dot_attention):
                       f"(N, Ty, Tx) = {(N, Ty, Tx)}. Compute scores = queries @ values.transpose(0, 2, 1).")
     expect_shape(weights, exp_w.shape, "weights", "(N, Ty, Tx)")
     diagnose(weights, exp_w, "weights", [
-        (_softmax(scores, axis=1), "The softmax runs over the wrong axis (the decoder steps): each decoder step's "
+        (softmax(scores, axis=1), "The softmax runs over the wrong axis (the decoder steps): each decoder step's "
                                    "weights over the Tx encoder positions must sum to 1, so use axis=-1."),
-        (_softmax(scores, axis=0), "The softmax runs over the batch axis; use the last axis (encoder positions)."),
+        (softmax(scores, axis=0), "The softmax runs over the batch axis; use the last axis (encoder positions)."),
         (np.exp(scores), "The weights are exp(scores) without the division: normalise so that each row sums to 1."),
         (scores, "The weights are the raw scores: apply the softmax over the encoder positions (last axis)."),
-        (_softmax(scores / np.sqrt(H), axis=-1), "You scaled the scores by 1/sqrt(H): that is the Transformer's scaled "
+        (softmax(scores / np.sqrt(H), axis=-1), "You scaled the scores by 1/sqrt(H): that is the Transformer's scaled "
                                                 "dot product. Luong's dot attention (and keras.layers.Attention's "
                                                 "default) uses the plain dot product."),
     ])
@@ -62,7 +52,7 @@ def check_dot_attention(dot_attention):
     # large scores: exp overflows unless the maximum is subtracted first
     q, v = _probe(scale=300.0, seed=1)
     with np.errstate(all="ignore"):
-        context, weights = _unpack(call(dot_attention, q, v))
+        context, weights = unpack(call(dot_attention, q, v), "dot_attention", OUT)
     weights = as_result_array(weights, "weights")
     if not np.all(np.isfinite(weights)):
         raise Mistake("With large scores (in the hundreds) the weights contain nan or inf: np.exp overflows. "
@@ -71,7 +61,7 @@ def check_dot_attention(dot_attention):
     # padding: masked encoder positions get weight 0, the others still sum to 1
     q, v = _probe(seed=2)
     mask = np.array([[True, True, True, False, False], [True, True, True, True, True]])
-    context, weights = _unpack(call(dot_attention, q, v, mask=mask))
+    context, weights = unpack(call(dot_attention, q, v, mask=mask), "dot_attention", OUT)
     weights = as_result_array(weights, "weights")
     exp_c, exp_w = att.dot_attention(q, v, mask)
     plain = att.dot_attention(q, v)[1]
@@ -80,7 +70,7 @@ def check_dot_attention(dot_attention):
     diagnose(weights, exp_w, "weights with a mask", [
         (plain, "The mask is ignored: padded encoder positions (mask False) must get weight 0. Set their scores "
                 "to -inf (np.where(mask[:, None, :], scores, -np.inf)) before the softmax."),
-        (_softmax(scores * mask[:, None, :], axis=-1), "Multiplying the scores by the mask makes the padded "
+        (softmax(scores * mask[:, None, :], axis=-1), "Multiplying the scores by the mask makes the padded "
                                                         "scores 0, and a score of 0 still gets weight: set them "
                                                         "to -inf before the softmax."),
         (zeroed, "The masked weights are 0 but the others no longer sum to 1: mask the SCORES (set them to -inf) "
@@ -89,6 +79,6 @@ def check_dot_attention(dot_attention):
     diagnose(as_result_array(context, "context"), exp_c, "context with a mask")
     # float32 in, float32 out
     q, v = _probe(seed=3, dtype=np.float32)
-    context, weights = _unpack(call(dot_attention, q, v))
+    context, weights = unpack(call(dot_attention, q, v), "dot_attention", OUT)
     expect_dtype(as_result_array(context, "context"), np.float32, "context")
     expect_dtype(as_result_array(weights, "weights"), np.float32, "weights")

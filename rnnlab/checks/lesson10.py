@@ -1,23 +1,14 @@
 """Checks of lesson 10 (text generation): sample_next and bits_per_char."""
-import warnings
-
 import numpy as np
 
-from .. import textgen
-from . import Mistake, as_result_array, call, diagnose, expect_shape, register
-
-
-def _quiet_call(fn, *args):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with np.errstate(all="ignore"):
-            return call(fn, *args)
+from ..models import charlm
+from . import register
+from .probes import Mistake, as_number, as_result_array, diagnose, expect_shape, quiet_call, unpack
 
 
 def _unpack_sample(out, V):
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise Mistake(f"sample_next should return the pair (index, p), got a {type(out).__name__}.")
-    index, p = out
+    """(index, p) from sample_next's pair, naming a swapped pair, a probability for an index, a bad index."""
+    index, p = unpack(out, "sample_next", ("index", "p"))
     if isinstance(index, np.ndarray) and index.ndim == 1 and np.ndim(p) == 0:
         raise Mistake("the pair is the wrong way round: return (index, p), the sampled index first.")
     if isinstance(index, (float, np.floating)) and not float(index).is_integer():
@@ -46,18 +37,18 @@ def _refused(exc):
     raise exc
 
 
-@register("10.1", "sample_next", "Sampling with a temperature", textgen.sample_next)
+@register("10.1", "sample_next", "Sampling with a temperature", charlm.sample_next)
 def check_sample_next(sample_next):
     logits = np.log(np.array([0.6, 0.3, 0.09, 0.01]))
     V, T = len(logits), 0.5
     rng = np.random.default_rng(0)
     try:
-        index, p = _unpack_sample(_quiet_call(sample_next, logits, T, rng), V)
+        index, p = _unpack_sample(quiet_call(sample_next, logits, T, rng), V)
     except ValueError as exc:
         _refused(exc)
     expect_shape(p, (V,), "p", "(V,)")
-    expected = textgen.softmax(logits, T)
-    plain = textgen.softmax(logits)
+    expected = charlm.softmax(logits, T)
+    plain = charlm.softmax(logits)
     if np.all(np.isfinite(p)) and abs(p.sum() - 1) > 1e-6:
         if np.allclose(p * T, plain):
             raise Mistake("you divided the probabilities by the temperature; divide the LOGITS: "
@@ -68,15 +59,15 @@ def check_sample_next(sample_next):
     diagnose(p, expected, "p", [
         (plain, "p is the plain softmax(logits): the temperature had no effect. (Dividing the probabilities by "
                 "the temperature and normalising again cancels out.) Divide the LOGITS: softmax(logits / temperature)."),
-        (textgen.softmax(logits * T), "the temperature is applied as a multiplication; divide: logits / temperature "
+        (charlm.softmax(logits * T), "the temperature is applied as a multiplication; divide: logits / temperature "
                                       "(a temperature below 1 must make the distribution sharper)."),
-        (textgen.softmax(logits - T), "the temperature was subtracted; divide the logits by it: logits / temperature."),
+        (charlm.softmax(logits - T), "the temperature was subtracted; divide the logits by it: logits / temperature."),
         (logits / T, "p is logits / temperature: apply the softmax to get probabilities."),
     ])
     # large logits: exp overflows unless the maximum is subtracted first
     big = np.array([1000.0, 999.0, 990.0, 0.0])
     try:
-        _, p_big = _unpack_sample(_quiet_call(sample_next, big, 1.0, np.random.default_rng(1)), V)
+        _, p_big = _unpack_sample(quiet_call(sample_next, big, 1.0, np.random.default_rng(1)), V)
     except ValueError as exc:
         if "nan" in str(exc).lower() or "probabilities" in str(exc).lower():
             raise Mistake("with large logits (1000) np.exp overflows to inf and p becomes nan: subtract the largest "
@@ -85,10 +76,10 @@ def check_sample_next(sample_next):
     if not np.all(np.isfinite(p_big)):
         raise Mistake("with large logits (1000) np.exp overflows to inf and p becomes nan: subtract the largest "
                       "logit first (z - z.max()); the softmax does not change.")
-    diagnose(p_big, textgen.softmax(big), "p for logits [1000, 999, 990, 0]")
+    diagnose(p_big, charlm.softmax(big), "p for logits [1000, 999, 990, 0]")
     # the samples follow p
     r = np.random.default_rng(3)
-    draws = np.array([_unpack_sample(_quiet_call(sample_next, logits, T, r), V)[0] for _ in range(3000)])
+    draws = np.array([_unpack_sample(quiet_call(sample_next, logits, T, r), V)[0] for _ in range(3000)])
     freq = np.bincount(draws, minlength=V) / len(draws)
     if np.all(draws == np.argmax(logits)):
         raise Mistake("sample_next always returns the most likely character: draw at random with "
@@ -101,7 +92,7 @@ def check_sample_next(sample_next):
     # the given rng must be the only source of randomness (checked last: argmax does not use it either)
     r = np.random.default_rng(2)
     before = r.bit_generator.state
-    _quiet_call(sample_next, logits, 1.0, r)
+    quiet_call(sample_next, logits, 1.0, r)
     if r.bit_generator.state == before:
         raise Mistake("the rng argument was not used, so a seed does not reproduce the text: draw with "
                       "rng.choice(len(p), p=p), not np.random.choice or a new generator.")
@@ -109,25 +100,19 @@ def check_sample_next(sample_next):
 
 
 def _unpack_bits(out):
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise Mistake(f"bits_per_char should return the pair (bits, perplexity), got a {type(out).__name__}.")
-    values = []
-    for value, what in zip(out, ("bits", "perplexity")):
-        arr = as_result_array(value, what)
-        if arr.size != 1:
-            raise Mistake(f"{what} should be one number (an average over the characters), got shape {arr.shape}.")
-        values.append(float(arr.reshape(-1)[0]))
-    return values
+    names = ("bits", "perplexity")
+    values = unpack(out, "bits_per_char", names)
+    return [as_number(v, n, "an average over the characters") for v, n in zip(values, names)]
 
 
-@register("10.2", "bits_per_char", "Bits per character and perplexity", textgen.bits_per_char)
+@register("10.2", "bits_per_char", "Bits per character and perplexity", charlm.bits_per_char)
 def check_bits_per_char(bits_per_char):
     r = np.random.default_rng(0)
     n, V = 6, 5
     probs = r.dirichlet(np.ones(V), size=n)
     targets = (probs.argmax(axis=1) + 1 + r.integers(0, V - 1, n)) % V     # never the most likely character
-    bits, ppl = _unpack_bits(_quiet_call(bits_per_char, probs, targets))
-    e_bits, e_ppl = textgen.bits_per_char(probs, targets)
+    bits, ppl = _unpack_bits(quiet_call(bits_per_char, probs, targets))
+    e_bits, e_ppl = charlm.bits_per_char(probs, targets)
     p_true = probs[np.arange(n), targets]
     diagnose(np.array(bits), np.array(e_bits), "bits", [
         (np.array(-np.mean(np.log(p_true))), "that is in nats (natural log); bits use log base 2: np.log2, "
@@ -156,10 +141,10 @@ def check_bits_per_char(bits_per_char):
         (np.array(2 ** -e_bits), "perplexity is 2 ** bits (bits are already positive), not 2 ** -bits."),
     ])
     # a perfect model: no surprise at all, perplexity 1
-    bits0, ppl0 = _unpack_bits(_quiet_call(bits_per_char, np.eye(3), np.arange(3)))
+    bits0, ppl0 = _unpack_bits(quiet_call(bits_per_char, np.eye(3), np.arange(3)))
     diagnose(np.array([bits0, ppl0]), np.array([0.0, 1.0]), "(bits, perplexity) of a perfect model")
     # float32 probabilities, as Keras returns them
-    bits32, _ = _unpack_bits(_quiet_call(bits_per_char, probs.astype(np.float32), targets))
+    bits32, _ = _unpack_bits(quiet_call(bits_per_char, probs.astype(np.float32), targets))
     if abs(bits32 - e_bits) > 1e-4:
         raise Mistake("with float32 probabilities (what Keras returns) the bits change: compute as above, "
                       "without rounding the probabilities.")

@@ -1,21 +1,18 @@
 """Checks of lesson 11 (sentiment and word prediction): encode_sentences and slice_accuracy."""
-import warnings
-
 import numpy as np
 
-from .. import data_text
-from . import Mistake, as_result_array, call, diagnose, expect_shape, register
+from ..data import reviews
+from . import register
+from .probes import Mistake, as_number, as_result_array, call, diagnose, expect_shape, quiet_call, unpack
 
 PROBE = ["the cat sat", "a dog ran after the cat"]
 PROBE_VOCAB = {"<pad>": 0, "<unk>": 1, "a": 2, "after": 3, "cat": 4, "dog": 5, "ran": 6, "sat": 7, "the": 8}
 
 
 def _unpack_encode(out):
-    if isinstance(out, np.ndarray):
-        raise Mistake("encode_sentences returned only the ids; return the pair (ids, vocab).")
-    if not isinstance(out, tuple) or len(out) != 2:
-        raise Mistake(f"encode_sentences should return the pair (ids, vocab), got a {type(out).__name__}.")
-    ids, vocab = out
+    """(ids, vocab) from encode_sentences' pair, naming a swapped pair, a vocab that is no dict, ids that are no
+    integer array."""
+    ids, vocab = unpack(out, "encode_sentences", ("ids", "vocab"), lone="only the ids")
     if isinstance(ids, dict) and not isinstance(vocab, dict):
         raise Mistake("the pair is the wrong way round: return (ids, vocab), ids first.")
     if not isinstance(vocab, dict):
@@ -57,12 +54,12 @@ def _check_vocab(vocab):
                   "use sorted(set(words)) so every run gives the same ids.")
 
 
-@register("11.1", "encode_sentences", "Vocabulary, word ids and padding", data_text.encode_sentences)
+@register("11.1", "encode_sentences", "Vocabulary, word ids and padding", reviews.encode_sentences)
 def check_encode_sentences(encode_sentences):
     T = 5
     ids, vocab = _unpack_encode(call(encode_sentences, list(PROBE), T))
     _check_vocab(vocab)
-    expected, _ = data_text.encode_sentences(PROBE, T)
+    expected, _ = reviews.encode_sentences(PROBE, T)
     if ids.shape == (2, 6):
         raise Mistake(f"ids has shape {ids.shape}: the longest sentence's length; it should be (N, T) = (2, {T}): "
                       "cut longer sentences to their first T words.")
@@ -91,7 +88,7 @@ def check_encode_sentences(encode_sentences):
     ids2, vocab2 = _unpack_encode(out)
     if vocab2 != PROBE_VOCAB:
         raise Mistake("with a given vocab, return that same vocabulary (do not build a new one).")
-    expected2, _ = data_text.encode_sentences(["the bird sat on the mat"], 6, PROBE_VOCAB)
+    expected2, _ = reviews.encode_sentences(["the bird sat on the mat"], 6, PROBE_VOCAB)
     expect_shape(ids2, expected2.shape, "ids (given vocab)", "(N, T)")
     diagnose(ids2, expected2, "ids (given vocab)", [
         (np.where(expected2 == 1, 0, expected2), "unknown words got id 0, the padding id: use 1 ('<unk>') so the "
@@ -104,30 +101,18 @@ def check_encode_sentences(encode_sentences):
     ])
 
 
-def _quiet(fn, *args):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with np.errstate(all="ignore"):
-            return call(fn, *args)
-
-
 def _scalar(value, what):
-    if value is None:
-        raise Mistake(f"{what} is None: did you forget a `return` statement?")
-    arr = as_result_array(value, what)
-    if arr.size != 1:
-        raise Mistake(f"{what} should be one number (a fraction between 0 and 1), got an array of shape {arr.shape}.")
-    return float(arr.reshape(-1)[0])
+    return as_number(value, what, "a fraction between 0 and 1")
 
 
-@register("11.2", "slice_accuracy", "Accuracy on a slice of the data", data_text.slice_accuracy)
+@register("11.2", "slice_accuracy", "Accuracy on a slice of the data", reviews.slice_accuracy)
 def check_slice_accuracy(slice_accuracy):
     probs = np.array([0.9, 0.2, 0.7, 0.4, 0.1, 0.8, 0.6, 0.3])
     labels = np.array([1, 1, 0, 0, 0, 1, 1, 0])
     mask = np.array([True, True, True, False, False, True, False, True])
     what = "the accuracy"
-    got = _scalar(_quiet(slice_accuracy, probs, labels, mask), what)
-    expected = data_text.slice_accuracy(probs, labels, mask)          # 3 of the 5 masked right: 0.6
+    got = _scalar(quiet_call(slice_accuracy, probs, labels, mask), what)
+    expected = reviews.slice_accuracy(probs, labels, mask)          # 3 of the 5 masked right: 0.6
     pred = (probs >= 0.5).astype(int)
     diagnose(np.array(got), np.array(expected), what, [
         (np.array(np.mean(pred == labels)), "that is the accuracy on ALL sentences: keep only those where mask is "
@@ -145,13 +130,13 @@ def check_slice_accuracy(slice_accuracy):
         (np.array(0.0), "compare predictions (probs >= 0.5) with the labels: a probability is never exactly 0 or 1."),
     ])
     # probabilities shaped (N, 1), as model.predict returns them
-    got = _scalar(_quiet(slice_accuracy, probs[:, None], labels, mask), what + " with probs of shape (N, 1)")
+    got = _scalar(quiet_call(slice_accuracy, probs[:, None], labels, mask), what + " with probs of shape (N, 1)")
     if abs(got - expected) > 1e-9:
         raise Mistake("with probs of shape (N, 1) (what model.predict returns) the answer changes: comparing (N, 1) "
                       "with labels (N,) broadcasts to (N, N). Flatten first: probs.reshape(-1).")
     # an empty slice has no accuracy
     try:
-        got = _scalar(_quiet(slice_accuracy, probs, labels, np.zeros(8, dtype=bool)), what + " on an empty slice")
+        got = _scalar(quiet_call(slice_accuracy, probs, labels, np.zeros(8, dtype=bool)), what + " on an empty slice")
     except ZeroDivisionError:
         raise Mistake("an empty slice raised ZeroDivisionError: return float('nan') when mask has no True "
                       "(np.mean of an empty array gives nan).") from None

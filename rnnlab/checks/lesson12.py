@@ -1,15 +1,10 @@
 """Checks of lesson 12 (time series): make_windows, naive_errors, flag_anomalies."""
 import numpy as np
 
-from .. import timeseries as ts
-from . import Mistake, as_result_array, call, close, diagnose, expect_shape, register, rng
-
-
-def _pair(out, func, names):
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        kind = f"a {type(out).__name__}" + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
-        raise Mistake(f"{func} should return the pair ({names}), got {kind}.")
-    return out
+from ..data import timeseries
+from ..models import forecast
+from . import register
+from .probes import Mistake, as_result_array, call, close, diagnose, expect_shape, rng, unpack
 
 
 def _windows(z, n_in, horizon, start=0, target_shift=0, M=None):
@@ -26,13 +21,12 @@ def window_probe():
     return series, 3, 2, 7
 
 
-@register("12.1", "make_windows", "Normalised windows with a multi-step horizon", ts.make_windows)
+@register("12.1", "make_windows", "Normalised windows with a multi-step horizon", timeseries.make_windows)
 def check_make_windows(make_windows):
     series, n_in, horizon, n_train = window_probe()
-    T = len(series)
-    X, Y = _pair(call(make_windows, series, n_in, horizon, n_train), "make_windows", "X, Y")
+    X, Y = unpack(call(make_windows, series, n_in, horizon, n_train), "make_windows", ("X", "Y"))
     X, Y = as_result_array(X, "X"), as_result_array(Y, "Y")
-    eX, eY = ts.make_windows(series, n_in, horizon, n_train)
+    eX, eY = timeseries.make_windows(series, n_in, horizon, n_train)
     M = len(eX)
     if X.ndim == 2 and X.shape[1] == n_in and X.shape[0] != M:
         extra = X.shape[0] - M
@@ -67,7 +61,7 @@ def check_make_windows(make_windows):
         ((series - train.mean()) / train.var(), "divided by the variance: divide by the standard deviation, np.std."),
     ]
     z1 = (series - train.mean()) / train.std(ddof=1)      # the sample std is fine too
-    ok = [ts.make_windows(series, n_in, horizon, n_train), _windows(z1, n_in, horizon)]
+    ok = [timeseries.make_windows(series, n_in, horizon, n_train), _windows(z1, n_in, horizon)]
     if not any(close(X, a) and close(Y, b) for a, b in ok):
         for z, hint in norms:
             cX, cY = _windows(z, n_in, horizon)
@@ -91,8 +85,8 @@ def check_make_windows(make_windows):
             diagnose(Y, eY, "Y")
     # another size, to catch constants that only fit the first probe
     series2 = rng(3).standard_normal(20).cumsum()
-    X2, Y2 = _pair(call(make_windows, series2, 5, 3, 12), "make_windows", "X, Y")
-    eX2, eY2 = ts.make_windows(series2, 5, 3, 12)
+    X2, Y2 = unpack(call(make_windows, series2, 5, 3, 12), "make_windows", ("X", "Y"))
+    eX2, eY2 = timeseries.make_windows(series2, 5, 3, 12)
     z2 = (series2 - series2[:12].mean()) / series2[:12].std(ddof=1)
     aX2, aY2 = _windows(z2, 5, 3)
     X2, Y2 = as_result_array(X2, "X"), as_result_array(Y2, "Y")
@@ -110,12 +104,12 @@ def errors_probe(seed=0):
     return X, Y
 
 
-@register("12.2", "naive_errors", "Error of the naive forecast, per step ahead", ts.naive_errors)
+@register("12.2", "naive_errors", "Error of the naive forecast, per step ahead", forecast.naive_errors)
 def check_naive_errors(naive_errors):
     X, Y = errors_probe()
-    out = _pair(call(naive_errors, X, Y), "naive_errors", "mae, rmse")
+    out = unpack(call(naive_errors, X, Y), "naive_errors", ("mae", "rmse"))
     mae, rmse = as_result_array(out[0], "mae"), as_result_array(out[1], "rmse")
-    e_mae, e_rmse = ts.naive_errors(X, Y)
+    e_mae, e_rmse = forecast.naive_errors(X, Y)
     H = Y.shape[1]
     for got, name in [(mae, "mae"), (rmse, "rmse")]:
         if got.ndim == 0:
@@ -129,8 +123,8 @@ def check_naive_errors(naive_errors):
     if close(mae, e_rmse) and close(rmse, e_mae):
         raise Mistake("MAE and RMSE are swapped: return (mae, rmse), in that order.")
 
-    def errs(forecast):
-        e = forecast - Y
+    def errs(guess):
+        e = guess - Y
         return np.mean(np.abs(e), axis=0), np.sqrt(np.mean(e ** 2, axis=0))
     misaligned = [
         (np.repeat(X[:, :1], H, axis=1), "the forecast is the FIRST value of each window, X[:, 0]; the naive forecast "
@@ -142,8 +136,8 @@ def check_naive_errors(naive_errors):
         (np.column_stack([X[:, -1], Y[:, :-1]]), "each step's forecast is the previous TARGET, which is not known when "
                                                   "the forecast is made: use X[:, -1] for every step ahead."),
     ]
-    for forecast, hint in misaligned:
-        w_mae, w_rmse = errs(forecast)
+    for guess, hint in misaligned:
+        w_mae, w_rmse = errs(guess)
         if close(mae, w_mae) or close(rmse, w_rmse):
             raise Mistake(hint)
     e = X[:, -1:] - Y
@@ -162,8 +156,8 @@ def check_naive_errors(naive_errors):
     ])
     X2, Y2 = errors_probe(seed=1)
     X2 = X2[:, :2]
-    out = _pair(call(naive_errors, X2, Y2[:, :1]), "naive_errors", "mae, rmse")
-    diagnose(as_result_array(out[0], "mae"), ts.naive_errors(X2, Y2[:, :1])[0], "mae (n_in=2, horizon=1)")
+    out = unpack(call(naive_errors, X2, Y2[:, :1]), "naive_errors", ("mae", "rmse"))
+    diagnose(as_result_array(out[0], "mae"), forecast.naive_errors(X2, Y2[:, :1])[0], "mae (n_in=2, horizon=1)")
 
 
 def threshold_probe():
@@ -175,18 +169,18 @@ def threshold_probe():
     return val, test
 
 
-@register("12.3", "flag_anomalies", "An anomaly threshold fixed on validation errors", ts.flag_anomalies)
+@register("12.3", "flag_anomalies", "An anomaly threshold fixed on validation errors", forecast.flag_anomalies)
 def check_flag_anomalies(flag_anomalies):
     val, test = threshold_probe()
     k = 3.0
-    out = _pair(call(flag_anomalies, val, test, k), "flag_anomalies", "threshold, flags")
+    out = unpack(call(flag_anomalies, val, test, k), "flag_anomalies", ("threshold", "flags"))
     threshold, flags = out
     if isinstance(threshold, np.ndarray) and threshold.ndim > 0 and threshold.size > 1:
         raise Mistake(f"threshold is an array of shape {threshold.shape}: it is one number, "
                       "k * 1.4826 * np.median(np.abs(val_errors)).")
     threshold = float(np.asarray(as_result_array(threshold, "threshold")).reshape(-1)[0])
     flags = np.asarray(flags)
-    expected, e_flags = ts.flag_anomalies(val, test, k)
+    expected, e_flags = forecast.flag_anomalies(val, test, k)
     robust = lambda e: 1.4826 * np.median(np.abs(e))
     wrong = [
         (k * robust(test), "the threshold comes from the TEST errors: fix it on the validation errors, then apply it "

@@ -3,8 +3,9 @@ import math
 
 import numpy as np
 
-from .. import practice
-from . import Mistake, register
+from ..models import training
+from . import register
+from .probes import Mistake, unpack
 
 
 class ScriptedModel:
@@ -38,16 +39,14 @@ class ScriptedModel:
 
 def _expected(losses, patience):
     model = ScriptedModel(losses)
-    best_epoch, val_losses = practice.fit_with_early_stopping(model, len(losses), patience)
+    best_epoch, val_losses = training.fit_with_early_stopping(model, len(losses), patience)
     return best_epoch, len(val_losses)
 
 
 def _run(fn, losses, patience):
     model = ScriptedModel(losses)
     out = fn(model, len(losses), patience)
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise Mistake("fit_with_early_stopping should return the pair (best_epoch, val_losses).")
-    best_epoch, val_losses = out
+    best_epoch, val_losses = unpack(out, "fit_with_early_stopping", ("best_epoch", "val_losses"))
     if not isinstance(val_losses, (list, tuple, np.ndarray)):
         raise Mistake(f"val_losses should be a list with one loss per epoch, got {type(val_losses).__name__}.")
     try:
@@ -63,7 +62,7 @@ PROBE = [0.9, 0.95, 0.7, 0.75, 0.5, 0.55, 0.52, 0.58, 0.6, 0.45, 0.3, 0.2]
 
 
 @register("13.1", "fit_with_early_stopping", "Early stopping that restores the best weights",
-          practice.fit_with_early_stopping)
+          training.fit_with_early_stopping)
 def check_fit_with_early_stopping(fit_with_early_stopping):
     patience = 3
     model, best_epoch, val_losses = _run(fit_with_early_stopping, PROBE, patience)
@@ -126,7 +125,7 @@ class _Evaluate:
         self.calls = []
 
     def __call__(self, lr, batch_size):
-        if isinstance(lr, (int, np.integer)) and lr in practice.BATCH_SIZES:
+        if isinstance(lr, (int, np.integer)) and lr in training.BATCH_SIZES:
             raise Mistake(f"evaluate was called with lr = {lr} and batch_size = {batch_size}: pass them in the order "
                           "evaluate(lr, batch_size).")
         self.calls.append((float(lr), batch_size))
@@ -149,7 +148,7 @@ def _trials(fn, n, seed):
     return out, ev
 
 
-@register("13.2", "random_search", "Seeded random search, log-uniform learning rate", practice.random_search)
+@register("13.2", "random_search", "Seeded random search, log-uniform learning rate", training.random_search)
 def check_random_search(random_search):
     trials, ev = _trials(random_search, 5, seed=0)
     for t, (lr, batch_size) in zip(trials, ev.calls):
@@ -158,8 +157,8 @@ def check_random_search(random_search):
         if not math.isclose(float(t["score"]), ev(lr, batch_size)):
             raise Mistake("a trial's score is not what evaluate(lr, batch_size) returned for it.")
     sizes = [t["batch_size"] for t in trials]
-    if any(u not in practice.BATCH_SIZES for u in sizes):
-        raise Mistake(f"batch_size must be drawn from {practice.BATCH_SIZES}; got {sizes}.")
+    if any(u not in training.BATCH_SIZES for u in sizes):
+        raise Mistake(f"batch_size must be drawn from {training.BATCH_SIZES}; got {sizes}.")
     lrs = np.array([float(t["lr"]) for t in trials])
     if np.any(lrs < 1e-4 * (1 - 1e-9)) or np.any(lrs > 1e-1 * (1 + 1e-9)):
         raise Mistake(f"learning rates must lie between 1e-4 and 1e-1; got {np.round(lrs, 6).tolist()}. "
@@ -184,7 +183,7 @@ def check_random_search(random_search):
     if np.any(decades < 0.2) or np.any(decades > 0.47):
         raise Mistake(f"the learning rates fall in [1e-4, 1e-3), [1e-3, 1e-2), [1e-2, 1e-1] in proportions "
                       f"{np.round(decades, 2).tolist()}; log-uniform sampling gives about 1/3 each.")
-    counts = {u: sum(t["batch_size"] == u for t in many) for u in practice.BATCH_SIZES}
+    counts = {u: sum(t["batch_size"] == u for t in many) for u in training.BATCH_SIZES}
     if min(counts.values()) < 40:
         raise Mistake(f"in 300 trials the batch sizes were drawn {counts} times: draw them evenly with "
-                      f"rng.choice({list(practice.BATCH_SIZES)}).")
+                      f"rng.choice({list(training.BATCH_SIZES)}).")

@@ -1,8 +1,9 @@
 """Checks of lesson 14 (hybrids): sample_melody, build_video_model."""
 import numpy as np
 
-from .. import music
-from . import Mistake, register
+from ..data import music
+from . import register
+from .probes import Mistake
 
 
 class _Fixed:

@@ -1,0 +1,320 @@
+"""Character-level language models for lesson 10: sampling and bits per character, n-gram
+baselines, a Keras GRU model, the same GRU run in numpy for fast sampling, surprisal, and a numpy
+vanilla RNN trained with the lesson 03 code.
+
+Importing this module does not import TensorFlow; the functions that build or train a Keras
+model import it when called. Train longer than a notebook allows, save, and reload:
+
+    .venv/bin/python -m rnnlab charlm train --minutes 5 --out charlm.keras          # standard library text
+    .venv/bin/python -m rnnlab charlm train --text my_book.txt --minutes 10 --out my.keras
+    .venv/bin/python -m rnnlab charlm sample --model my.keras --prompt "The " --temperature 0.7
+    .venv/bin/python -m rnnlab charlm eval --model my.keras --text my_book.txt
+
+`save` writes the model (`NAME.keras`) and its vocabulary (`NAME.vocab.json`) side by side;
+`load` reads both back.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import reference as ref
+from ..reference.gru import gru_cell
+from ..data.chars import CharVocab, windows
+
+
+def softmax(logits, temperature: float = 1.0) -> np.ndarray:
+    """softmax(logits / temperature) over the last axis, in float64."""
+    return ref.softmax(np.asarray(logits, dtype=np.float64) / temperature)
+
+
+def sample_next(logits, temperature, rng):
+    """Draw the next character id from softmax(logits / temperature).
+
+    logits: (V,), temperature > 0, rng: np.random.Generator (the only source of randomness).
+    Returns (index, p): the sampled id (int) and the probabilities p (V,) it was drawn from.
+    """
+    if temperature <= 0:
+        raise ValueError(f"sample_next: temperature must be > 0, got {temperature}")
+    p = softmax(logits, temperature)
+    return int(rng.choice(len(p), p=p)), p
+
+
+def bits_per_char(probs, targets):
+    """Average surprise of the true characters, and the perplexity.
+
+    probs: (n, V), row t = the predicted distribution of character t; targets: (n,) the true ids.
+    Returns (bits, perplexity): bits = mean of -log2 probs[t, targets[t]]; perplexity = 2 ** bits.
+    """
+    probs = np.asarray(probs)
+    targets = np.asarray(targets)
+    p_true = probs[np.arange(len(targets)), targets]
+    bits = float(-np.mean(np.log2(p_true)))
+    return bits, float(2.0 ** bits)
+
+
+def _codes(ids: np.ndarray, k: int, start: int, V: int) -> np.ndarray:
+    """Integer code of the k ids before each position start .. len(ids)-1."""
+    n = len(ids) - start
+    code = np.zeros(n, dtype=np.int64)
+    for j in range(k):
+        code = code * V + ids[start - k + j:start - k + j + n]
+    return code
+
+
+def ngram_bits(train_ids, test_ids, order: int, V: int, discount: float = 0.75) -> float:
+    """Bits per character of an n-gram model on test_ids.
+
+    order 1 is the add-one unigram; higher orders interpolate with absolute discounting:
+    P(c | h) = max(n(h, c) - d, 0) / n(h) + d * m(h) / n(h) * P(c | shorter h), where n counts in
+    the training text and m(h) is the number of distinct characters seen after h. Contexts never
+    seen fall back to the shorter context. Positions 0 .. order-2 of test_ids are context only.
+    """
+    train = np.asarray(train_ids, dtype=np.int64)
+    test = np.asarray(test_ids, dtype=np.int64)
+    if order < 1:
+        raise ValueError(f"ngram_bits: order must be >= 1, got {order}")
+    if float(V) ** order > 2.0 ** 62:
+        raise ValueError(f"ngram_bits: V ** order = {V}**{order} is too large for integer context codes")
+    start = order - 1
+    if len(test) <= start or len(train) <= order:
+        raise ValueError(f"ngram_bits: an order-{order} model needs more than {order} training and "
+                         f"{start} test ids, got {len(train)} and {len(test)}")
+    counts = np.bincount(train, minlength=V) + 1.0
+    p = (counts / counts.sum())[test[start:]]
+    target = test[start:]
+    for k in range(1, order):
+        ctx = _codes(train, k, k, V)
+        pairs = ctx * V + train[k:]
+        uctx, nctx = np.unique(ctx, return_counts=True)
+        upair, npair = np.unique(pairs, return_counts=True)
+        _, ncont = np.unique(upair // V, return_counts=True)         # aligned with uctx (same sorted set)
+        tctx = _codes(test, k, start, V)
+        i = np.minimum(np.searchsorted(uctx, tctx), len(uctx) - 1)
+        seen = uctx[i] == tctx
+        n_h = np.where(seen, nctx[i], 0).astype(np.float64)
+        m_h = np.where(seen, ncont[i], 0).astype(np.float64)
+        tpair = tctx * V + target
+        j = np.minimum(np.searchsorted(upair, tpair), len(upair) - 1)
+        n_hc = np.where(upair[j] == tpair, npair[j], 0).astype(np.float64)
+        safe = np.maximum(n_h, 1.0)
+        p = np.where(seen, np.maximum(n_hc - discount, 0) / safe + discount * m_h / safe * p, p)
+    return float(-np.mean(np.log2(p)))
+
+
+def build_model(V: int, units: int = 128, embed: int = 32, lr: float = 1e-2):
+    """A character language model: ids (N, T) -> logits (N, T, V), compiled with Adam."""
+    from ..session import import_keras
+    keras = import_keras(seed=None)
+    model = keras.Sequential([
+        keras.Input((None,), dtype="int32"),
+        keras.layers.Embedding(V, embed),
+        keras.layers.GRU(units, return_sequences=True),
+        keras.layers.Dense(V),
+    ], name="char_gru")
+    model.compile(optimizer=keras.optimizers.Adam(lr, clipnorm=1.0),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def training_data(ids, T: int = 50, batch: int = 128, seed: int = 0):
+    """An endless, shuffled, cached tf.data pipeline of (X, Y) batches of windows of length T."""
+    import tensorflow as tf
+    X, Y = windows(ids, T)
+    ds = tf.data.Dataset.from_tensor_slices((X, Y)).cache()
+    return ds.shuffle(len(X), seed=seed, reshuffle_each_iteration=True).batch(batch, drop_remainder=True).repeat()
+
+
+def train_steps(model, ids, steps: int, T: int = 50, batch: int = 128, seed: int = 0):
+    """Train for a fixed number of batches (deterministic for a given seed). Returns the
+    training loss after each block of batches, in bits per character."""
+    data = training_data(ids, T, batch, seed)
+    block = min(steps, 50)
+    losses = []
+    for _ in range(math.ceil(steps / block)):
+        h = model.fit(data, steps_per_epoch=block, epochs=1, verbose=0)
+        losses.append(h.history["loss"][-1] / math.log(2))
+    return losses
+
+
+def evaluate_bits(model, ids, T: int = 500) -> float:
+    """Bits per character of the model on ids, read in windows of T characters (each from a zero state)."""
+    X, Y = windows(ids, min(T, len(ids) - 1))
+    return float(model.evaluate(X, Y, batch_size=64, verbose=0) / math.log(2))
+
+
+def vocab_path(model_path) -> Path:
+    p = Path(model_path)
+    return p.with_name(p.name[:-len(p.suffix)] + ".vocab.json" if p.suffix else p.name + ".vocab.json")
+
+
+def save(model, vocab: CharVocab, path) -> Path:
+    """Write the model to `path` (must end in .keras) and its vocabulary next to it."""
+    p = Path(path)
+    if p.suffix != ".keras":
+        raise ValueError(f"save: the model file name must end in .keras, got {str(p)!r}")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    model.save(p)
+    vocab_path(p).write_text(vocab.to_json(), encoding="utf-8")
+    return p
+
+
+def load(path):
+    """Read a model saved with `save`: returns (model, vocab)."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"load: there is no model file {str(p)!r}; train one with "
+                                f"python -m rnnlab.textgen train --out {p.name}")
+    vp = vocab_path(p)
+    if not vp.exists():
+        raise FileNotFoundError(f"load: the vocabulary {str(vp)!r} is missing; save writes it next to the model")
+    from ..session import import_keras
+    keras = import_keras(seed=None)
+    model = keras.models.load_model(p)
+    return model, CharVocab.from_json(vp.read_text(encoding="utf-8"))
+
+
+@dataclass
+class NumpyCharGRU:
+    """The weights of a `build_model` model, run step by step in numpy (Keras' GRU equations,
+    reset_after=True, gate blocks [z, r, h])."""
+    E: np.ndarray      # (V, d) embedding
+    Wx: np.ndarray     # (d, 3H) kernel
+    Wh: np.ndarray     # (H, 3H) recurrent kernel
+    b: np.ndarray      # (2, 3H) input bias, recurrent bias
+    Wy: np.ndarray     # (H, V)
+    by: np.ndarray     # (V,)
+
+    @classmethod
+    def from_keras(cls, model) -> "NumpyCharGRU":
+        E, Wx, Wh, b, Wy, by = [np.asarray(w, dtype=np.float64) for w in model.get_weights()]
+        return cls(E, Wx, Wh, b, Wy, by)
+
+    @property
+    def H(self) -> int:
+        return self.Wh.shape[0]
+
+    def zero_state(self, N: int = 1) -> np.ndarray:
+        return np.zeros((N, self.H))
+
+    def step(self, ids, h):
+        """ids (N,), h (N, H) -> (logits (N, V), new h (N, H))."""
+        xw = self.E[np.asarray(ids)] @ self.Wx + self.b[0]
+        h, *_ = gru_cell(xw, h, self.Wh, self.b[1], True, self.H)      # the reference's GRU step (lesson 06)
+        return h @ self.Wy + self.by, h
+
+    def logits(self, ids) -> np.ndarray:
+        """Logits after every character of one sequence: ids (T,) -> (T, V); row t predicts ids[t + 1]."""
+        h, out = self.zero_state(1), []
+        for i in np.asarray(ids):
+            lg, h = self.step(np.array([i]), h)
+            out.append(lg[0])
+        return np.array(out)
+
+
+def generate(lm, vocab: CharVocab, prompt: str, n: int = 200, temperature: float = 1.0, seed: int = 0,
+             sampler=sample_next) -> str:
+    """Continue `prompt` with n sampled characters (the prompt is not repeated in the result).
+
+    lm: a NumpyCharGRU (or anything with zero_state/step); sampler(logits, temperature, rng) -> (id, p).
+    """
+    rng = np.random.default_rng(seed)
+    ids = vocab.encode(prompt) if prompt else np.array([vocab.encode("\n")[0]])
+    h = lm.zero_state(1)
+    for i in ids:
+        logits, h = lm.step(np.array([i]), h)
+    out = []
+    for _ in range(n):
+        nxt, _ = sampler(logits[0], temperature, rng)
+        out.append(int(nxt))
+        logits, h = lm.step(np.array([nxt]), h)
+    return vocab.decode(out)
+
+
+def next_char_table(lm, vocab: CharVocab, prompt: str, temperature: float = 1.0, k: int = 8):
+    """The k most likely next characters after prompt at this temperature: [(char, p), ...]."""
+    logits = lm.logits(vocab.encode(prompt))[-1]
+    p = softmax(logits, temperature)
+    top = np.argsort(p)[::-1][:k]
+    return [(vocab.chars[i], float(p[i])) for i in top]
+
+
+def surprisal(lm, vocab: CharVocab, text: str, context: str = "\n") -> np.ndarray:
+    """Bits of surprise of every character of text: -log2 P(text[t] | context + text[:t]), shape (len(text),)."""
+    ids = vocab.encode(context + text)
+    p = softmax(lm.logits(ids[:-1]))
+    c = len(vocab.encode(context))
+    rows = np.arange(c - 1, len(ids) - 1)
+    return -np.log2(p[rows, ids[c:]])
+
+
+def numpy_rnn_init(V: int, H: int = 128, seed: int = 0) -> dict:
+    """Parameters of a vanilla RNN language model: Wx (V, H), Wh (H, H), b (H,), Wy (H, V), by (V,)."""
+    r = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(r.standard_normal((H, H)))
+    return {"Wx": r.standard_normal((V, H)) * 0.1, "Wh": 0.9 * q, "b": np.zeros(H),
+            "Wy": r.standard_normal((H, V)) / np.sqrt(H), "by": np.zeros(V)}
+
+
+def numpy_rnn_loss(params: dict, x_ids, y_ids, h0, forward=None, backward=None):
+    """Loss and gradients of the numpy RNN language model on one batch.
+
+    x_ids, y_ids: (N, T) int, the input characters and the next characters; h0: (N, H).
+    The inputs are one-hot (N, T, V); forward/backward default to rnnlab.reference.rnn_forward /
+    rnn_backward (pass the learner's own from lesson 03). Returns (loss in nats per character,
+    grads with the same keys as params, the last hidden state (N, H) to carry to the next batch).
+    """
+    forward = forward or ref.rnn_forward
+    backward = backward or ref.rnn_backward
+    Wy, by = params["Wy"], params["by"]
+    V = Wy.shape[1]
+    x = np.eye(V)[x_ids]                                   # (N, T, V) one-hot
+    h, cache = forward(x, h0, params["Wx"], params["Wh"], params["b"])
+    p = softmax(h @ Wy + by)                               # (N, T, V)
+    N, T = y_ids.shape
+    n_i, t_i = np.meshgrid(np.arange(N), np.arange(T), indexing="ij")
+    loss = float(-np.mean(np.log(p[n_i, t_i, y_ids])))
+    dlogits = p.copy()
+    dlogits[n_i, t_i, y_ids] -= 1
+    dlogits /= N * T
+    H = h.shape[-1]
+    grads = {"Wy": h.reshape(-1, H).T @ dlogits.reshape(-1, V), "by": dlogits.sum(axis=(0, 1))}
+    _, _, grads["Wx"], grads["Wh"], grads["b"] = backward(dlogits @ Wy.T, cache)
+    return loss, grads, h[:, -1]
+
+
+def numpy_rnn_streams(ids, N: int, T: int):
+    """Cut ids into N parallel streams and yield (x, y) batches (N, T) that continue each other,
+    so the hidden state can be carried from one batch to the next (truncated BPTT)."""
+    ids = np.asarray(ids)
+    L = (len(ids) - 1) // N
+    if L < T:
+        raise ValueError(f"numpy_rnn_streams: {len(ids)} ids are too few for {N} streams of length {T}")
+    base = np.arange(N)[:, None] * L
+    for s in range(0, L - T + 1, T):
+        cols = s + np.arange(T)
+        yield ids[base + cols], ids[base + cols + 1]
+
+
+class NumpyCharRNN:
+    """Step a trained numpy vanilla RNN language model (params from numpy_rnn_init) for sampling."""
+
+    def __init__(self, params: dict):
+        self.p = params
+
+    def zero_state(self, N: int = 1):
+        return np.zeros((N, self.p["Wh"].shape[0]))
+
+    def step(self, ids, h):
+        h = np.tanh(self.p["Wx"][np.asarray(ids)] + h @ self.p["Wh"] + self.p["b"])
+        return h @ self.p["Wy"] + self.p["by"], h
+
+    def logits(self, ids):
+        h, out = self.zero_state(1), []
+        for i in np.asarray(ids):
+            lg, h = self.step(np.array([i]), h)
+            out.append(lg[0])
+        return np.array(out)

@@ -1,0 +1,90 @@
+"""Encoder-decoder models in Keras for lesson 09, with and without attention.
+
+The encoder reads the source characters; the decoder writes the target one character at a
+time, starting from the encoder's final state. With attention, every decoder step also looks
+at all encoder outputs: Luong's dot attention (`keras.layers.Attention`, scores = decoder
+state . encoder output) or Bahdanau's additive attention (`keras.layers.AdditiveAttention`).
+Keras is imported inside the functions.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _keras():
+    from ..session import import_keras
+    return import_keras(seed=None)
+
+
+def build(source_vocab: int, target_vocab: int, source_len: int, target_len: int, units: int = 64,
+          embed: int = 32, attention: str | None = "dot"):
+    """A GRU encoder-decoder; attention is "dot" (Luong), "additive" (Bahdanau) or None.
+
+    Inputs: encoder ids (N, source_len), decoder input ids (N, target_len) (teacher forcing).
+    Output: (N, target_len, target_vocab) probabilities. Returns (model, weights_model): the
+    second maps the same inputs to the attention weights (N, target_len, source_len), or is
+    None without attention.
+    """
+    keras = _keras()
+    L = keras.layers
+    enc_in = keras.Input((source_len,), dtype="int32", name="source")
+    dec_in = keras.Input((target_len,), dtype="int32", name="decoder_input")
+    src = L.Embedding(source_vocab, embed, mask_zero=True, name="source_embedding")(enc_in)
+    enc_out, enc_h = L.GRU(units, return_sequences=True, return_state=True, name="encoder")(src)
+    tgt = L.Embedding(target_vocab, embed, name="target_embedding")(dec_in)
+    dec_out = L.GRU(units, return_sequences=True, name="decoder")(tgt, initial_state=enc_h)
+    weights = None
+    if attention is None:
+        features = dec_out
+    else:
+        layer = {"dot": L.Attention, "additive": L.AdditiveAttention}[attention](name="attention")
+        source_mask = L.Lambda(lambda ids: keras.ops.not_equal(ids, 0), name="source_mask")(enc_in)
+        context, weights = layer([dec_out, enc_out], mask=[None, source_mask], return_attention_scores=True)
+        features = L.Concatenate(name="context_and_state")([context, dec_out])
+    hidden = L.Dense(units, activation="tanh", name="combine")(features)
+    probs = L.Dense(target_vocab, activation="softmax", name="next_char")(hidden)
+    model = keras.Model([enc_in, dec_in], probs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    weights_model = None if weights is None else keras.Model([enc_in, dec_in], weights)
+    return model, weights_model
+
+
+def greedy_decode(model, source_ids: np.ndarray, start_id: int, target_len: int) -> np.ndarray:
+    """Write the target one character at a time, feeding back the model's own choices.
+
+    The decoder is causal (a left-to-right GRU whose attention looks only at the encoder), so
+    the output at step t depends only on decoder inputs 0..t; one batched call per step.
+    Returns (N, target_len) ids.
+    """
+    N = len(source_ids)
+    dec = np.zeros((N, target_len), dtype=np.int32)
+    dec[:, 0] = start_id
+    out = np.zeros((N, target_len), dtype=np.int32)
+    for t in range(target_len):
+        probs = np.asarray(model.predict_on_batch([source_ids, dec]))
+        out[:, t] = probs[:, t].argmax(-1)
+        if t + 1 < target_len:
+            dec[:, t + 1] = out[:, t]
+    return out
+
+
+def states_model(model):
+    """A model that maps the same inputs to (decoder states (N, Ty, H), encoder outputs (N, Tx, H)):
+    the queries and values the attention layer works on."""
+    keras = _keras()
+    encoder_outputs = model.get_layer("encoder").output[0]
+    return keras.Model(model.inputs, [model.get_layer("decoder").output, encoder_outputs])
+
+
+def translate_dates(model, weights_model, texts, source_len: int):
+    """Greedy translations of human-readable dates, and the attention weights behind them.
+
+    Returns (list of n output strings, weights (n, 10, source_len) or None without attention).
+    """
+    from ..data import dates as D
+    source = D.encode_source(list(texts), source_len)
+    ids = greedy_decode(model, source, D.TARGET_CHARS.index(D.START), D.TARGET_LEN)
+    weights = None
+    if weights_model is not None:
+        weights = np.asarray(weights_model.predict_on_batch([source, D.decoder_inputs(ids)]))
+    return D.decode_target(ids), weights
