@@ -13,6 +13,8 @@ TESTENV := RNNLAB_PROGRESS=$(CURDIR)/.test-progress/progress.json
 
 setup: $(STAMP)
 
+# the venv's kernels log errors only (ipython_kernel_config.json): no "running over TCP without
+# encryption" warning in the terminal of `make lab` or `make test`
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "rnnlab needs Python 3.11 or newer")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +23,6 @@ $(STAMP): requirements.txt pyproject.toml
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
 	    > $(VENV)/share/jupyter/lab/settings/overrides.json
-	# kernels log errors only: no "running over TCP without encryption" warning in the terminal
 	mkdir -p $(VENV)/etc/ipython
 	printf '%s\n' '{"IPKernelApp": {"log_level": "ERROR"}}' > $(VENV)/etc/ipython/ipython_kernel_config.json
 	touch $(STAMP)
