@@ -37,7 +37,7 @@ def _refused(exc):
     raise exc
 
 
-@register("10.1", "sample_next", "Sampling with a temperature", charlm.sample_next)
+@register("10.2", "sample_next", "Sampling with a temperature", charlm.sample_next)
 def check_sample_next(sample_next):
     logits = np.log(np.array([0.6, 0.3, 0.09, 0.01]))
     V, T = len(logits), 0.5
@@ -105,7 +105,7 @@ def _unpack_bits(out):
     return [as_number(v, n, "an average over the characters") for v, n in zip(values, names)]
 
 
-@register("10.2", "bits_per_char", "Bits per character and perplexity", charlm.bits_per_char)
+@register("10.1", "bits_per_char", "Bits per character and perplexity", charlm.bits_per_char)
 def check_bits_per_char(bits_per_char):
     r = np.random.default_rng(0)
     n, V = 6, 5

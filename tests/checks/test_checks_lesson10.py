@@ -63,7 +63,7 @@ SAMPLE_MISTAKES = {
 
 @pytest.mark.parametrize("wrong, phrase", planted(SAMPLE_MISTAKES))
 def test_sample_next_check_names_the_mistake(wrong, phrase):
-    assert_hint_names("10.1", wrong, phrase)
+    assert_hint_names("10.2", wrong, phrase)
 
 
 def test_sample_next_power_form_passes():
@@ -72,7 +72,7 @@ def test_sample_next_power_form_passes():
         p = charlm.softmax(logits) ** (1 / temperature)
         p = p / p.sum()
         return int(rng.choice(len(p), p=p)), p
-    assert checks.evaluate("10.1", sample_next).status == checks.PASSED
+    assert checks.evaluate("10.2", sample_next).status == checks.PASSED
 
 
 def bits_with(surprise, perplexity=lambda b: 2 ** b):
@@ -108,11 +108,11 @@ BITS_MISTAKES = {
 
 @pytest.mark.parametrize("wrong, phrase", planted(BITS_MISTAKES))
 def test_bits_per_char_check_names_the_mistake(wrong, phrase):
-    assert_hint_names("10.2", wrong, phrase)
+    assert_hint_names("10.1", wrong, phrase)
 
 
 def test_bits_per_char_in_nats_then_converted_passes():
     def bits_per_char(probs, targets):
         nats = -np.mean(np.log(np.asarray(probs)[np.arange(len(targets)), targets]))
         return nats / np.log(2), np.exp(nats)
-    assert checks.evaluate("10.2", bits_per_char).status == checks.PASSED
+    assert checks.evaluate("10.1", bits_per_char).status == checks.PASSED
