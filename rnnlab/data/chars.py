@@ -12,6 +12,7 @@ import numpy as np
 
 
 UNKNOWN = "\ufffd"          # shown for characters the vocabulary does not know (id 0)
+UNKNOWN_ID = 0             # its id: reserved, never a training target, never sampled
 MIN_CHARS = 2000            # shorter texts cannot train (or test) a language model
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import reference as ref
 from ..reference.gru import gru_cell
-from ..data.chars import CharVocab, windows
+from ..data.chars import UNKNOWN_ID, CharVocab, windows
 
 
 def softmax(logits, temperature: float = 1.0) -> np.ndarray:
@@ -215,11 +215,20 @@ class NumpyCharGRU:
         return np.array(out)
 
 
+def without_unknown(logits) -> np.ndarray:
+    """A copy of logits (..., V) with the reserved unknown-character id (0) set to -inf, so that
+    softmax gives it probability 0 and no sampler can pick it (it would print as \ufffd)."""
+    out = np.array(logits, dtype=np.float64)
+    out[..., UNKNOWN_ID] = -np.inf
+    return out
+
+
 def generate(lm, vocab: CharVocab, prompt: str, n: int = 200, temperature: float = 1.0, seed: int = 0,
              sampler=sample_next) -> str:
     """Continue `prompt` with n sampled characters (the prompt is not repeated in the result).
 
     lm: a NumpyCharGRU (or anything with zero_state/step); sampler(logits, temperature, rng) -> (id, p).
+    The unknown-character id is never sampled: the sampler sees its logit as -inf.
     """
     rng = np.random.default_rng(seed)
     ids = vocab.encode(prompt) if prompt else np.array([vocab.encode("\n")[0]])
@@ -228,15 +237,19 @@ def generate(lm, vocab: CharVocab, prompt: str, n: int = 200, temperature: float
         logits, h = lm.step(np.array([i]), h)
     out = []
     for _ in range(n):
-        nxt, _ = sampler(logits[0], temperature, rng)
+        nxt, _ = sampler(without_unknown(logits[0]), temperature, rng)
+        if int(nxt) == UNKNOWN_ID:
+            raise ValueError("generate: the sampler returned the unknown-character id 0, whose probability is 0; "
+                             "draw with rng.choice(len(p), p=p) from p = softmax(logits / temperature)")
         out.append(int(nxt))
         logits, h = lm.step(np.array([nxt]), h)
     return vocab.decode(out)
 
 
 def next_char_table(lm, vocab: CharVocab, prompt: str, temperature: float = 1.0, k: int = 8):
-    """The k most likely next characters after prompt at this temperature: [(char, p), ...]."""
-    logits = lm.logits(vocab.encode(prompt))[-1]
+    """The k most likely next characters after prompt at this temperature: [(char, p), ...]
+    (the distribution generate samples from: the unknown character excluded)."""
+    logits = without_unknown(lm.logits(vocab.encode(prompt))[-1])
     p = softmax(logits, temperature)
     top = np.argsort(p)[::-1][:k]
     return [(vocab.chars[i], float(p[i])) for i in top]

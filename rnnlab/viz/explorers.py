@@ -282,7 +282,7 @@ def generation_view(lm, vocab, prompt: str, temperature: float, n: int = 200, se
     """
     from ..models import charlm
     sampler = sampler or charlm.sample_next
-    p = charlm.softmax(lm.logits(vocab.encode(prompt))[-1], temperature)
+    p = charlm.softmax(charlm.without_unknown(lm.logits(vocab.encode(prompt))[-1]), temperature)
     top = np.argsort(p)[::-1][:k]
     nz = p[p > 0]
     return {"text": charlm.generate(lm, vocab, prompt, n, temperature, seed, sampler),

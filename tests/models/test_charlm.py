@@ -247,3 +247,45 @@ def test_generation_explorer_core_follows_the_temperature_and_the_seed():
     assert explorers.generation_view(lm, v, "def ", 0.2, n=50, seed=0)["text"] == cold["text"]
     html = explorers.generation_html("a<b", cold)
     assert "<b>a&lt;b</b>" in html and "entropy" in html
+
+
+class _FavoursUnknown:
+    """A character model whose favourite next character is the reserved unknown id 0."""
+    def __init__(self, V):
+        self.V = V
+
+    def zero_state(self, N=1):
+        return np.zeros((N, 1))
+
+    def step(self, ids, h):
+        logits = np.zeros((len(ids), self.V))
+        logits[:, chars.UNKNOWN_ID] = 3.0          # e^3 / (e^3 + V - 1): the single most likely id
+        return logits, h
+
+    def logits(self, ids):
+        return np.array([self.step(np.array([i]), None)[0][0] for i in ids])
+
+
+@pytest.mark.parametrize("temperature", [1.05, 3.0])
+def test_generation_never_samples_the_unknown_character(temperature):
+    v = chars.CharVocab.from_text(SAMPLE)
+    fake = _FavoursUnknown(v.size)
+    assert charlm.softmax(fake.step(np.array([1]), None)[0][0])[chars.UNKNOWN_ID] > 0.3
+    text = charlm.generate(fake, v, "def ", 3000, temperature, seed=0)
+    assert len(text) == 3000 and chars.UNKNOWN not in text
+    ids = v.encode(text)
+    assert len(np.unique(ids)) > v.size // 2            # the other characters are still sampled
+    # a random, untrained model at a high temperature, through the explorer's core and the CLI's generate
+    from rnnlab.viz import explorers
+    lm = charlm.NumpyCharRNN(charlm.numpy_rnn_init(v.size, 16, seed=0))
+    view = explorers.generation_view(lm, v, "def ", temperature, n=3000, seed=1)
+    assert chars.UNKNOWN not in view["text"]
+    assert chars.UNKNOWN not in [c for c, _ in view["next"]]
+    assert chars.UNKNOWN not in [c for c, _ in charlm.next_char_table(fake, v, "def ", temperature)]
+
+
+def test_generation_names_a_sampler_that_returns_the_unknown_id():
+    v = chars.CharVocab.from_text(SAMPLE)
+    bad = lambda logits, temperature, rng: (0, np.full(len(logits), 1 / len(logits)))
+    with pytest.raises(ValueError, match="unknown-character id 0"):
+        charlm.generate(_FavoursUnknown(v.size), v, "def ", 10, 1.0, sampler=bad)
