@@ -5,6 +5,8 @@
     ref.lstm_forward(x, h0, Wx, Wh, b, c0=None) -> (h, cache)             # lstm.py: gate blocks [i, f, c, o]
     ref.gru_forward(x, h0, Wx, Wh, b) -> (h, cache)                       # gru.py: blocks [z, r, h~]
     ref.dot_attention(queries, values, mask=None) -> (context, weights)   # attention.py: Luong dot attention
+    ref.ctc_loss(logits, labels, blank=0) -> float                        # ctc.py: CTC forward algorithm
+    ref.ctc_greedy_decode(logits, blank=0) -> list[int]                   # ctc.py: best-path decoding
 
 numpy, batch-major, weights in Keras' own layout (`layer.set_weights([Wx, Wh, b])` gives the same
 numbers). Every function computes in the dtype of its inputs and never modifies its arguments;
@@ -14,6 +16,7 @@ sigmoid and softmax of the course, `layout.py` the gate-block layout and the sha
 """
 from .activations import sigmoid, softmax
 from .attention import dot_attention
+from .ctc import ctc_greedy_decode, ctc_loss
 from .gru import GRUCache, GRUStepCache, gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .lstm import LSTMCache, LSTMStepCache, lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from .rnn import RNNCache, RNNStepCache, rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
@@ -26,4 +29,5 @@ __all__ = [
     "GRUStepCache", "GRUCache",
     "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",
     "dot_attention",
+    "ctc_loss", "ctc_greedy_decode",
 ]
