@@ -244,3 +244,80 @@ def confusion_matrix(labels, predicted, n_classes: int = 2) -> np.ndarray:
     out = np.zeros((n_classes, n_classes), dtype=np.int64)
     np.add.at(out, (y, p), 1)
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Real review sentences (lesson 11, second half)
+# --------------------------------------------------------------------------------------
+
+SITES = ("amazon", "imdb", "yelp")
+NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "nor", "neither", "nowhere",
+                       "without", "hardly", "cannot"})
+_TOKEN = None
+
+
+def clean_sentence(sentence: str) -> str:
+    """Lower-case words and punctuation marks separated by single spaces, so `tokenize` (a plain
+    split) reads them: "Not tasty, and NOT cheap!" -> "not tasty , and not cheap !". Contractions
+    stay one word ("isn't")."""
+    import re
+    global _TOKEN
+    if _TOKEN is None:
+        _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[!?.,;:]")
+    return " ".join(_TOKEN.findall(sentence.lower().replace("\u2019", "'")))
+
+
+def has_negation(sentence: str) -> bool:
+    """Whether a (cleaned) sentence holds a negation word: not, no, never, nothing, without, ...
+    or a contraction ending in n't (isn't, don't, wasn't, can't)."""
+    return any(w in NEGATIONS or w.endswith("n't") for w in tokenize(sentence))
+
+
+def real_reviews(path=None):
+    """3,000 real review sentences labelled positive (1) or negative (0): 1,000 each from Amazon
+    (phones and accessories), IMDb (films) and Yelp (restaurants), 500 per class per site.
+
+    Source: the "Sentiment Labelled Sentences" data set, UCI Machine Learning Repository, CC BY 4.0;
+    D. Kotzias, M. Denil, N. de Freitas, P. Smyth, "From Group to Individual Labels using Deep
+    Features", KDD 2015. Shipped as rnnlab/data/files/sentiment_sentences.tsv.gz (79 KB; the original
+    three files joined, one `site<TAB>label<TAB>sentence` line each, unchanged text).
+
+    path: None for the shipped file, or your own UTF-8 text file with one `sentence<TAB>label` line
+    per sentence (label 0 or 1; the upstream format), or `site<TAB>label<TAB>sentence` lines.
+    Returns (sentences, labels, sites): cleaned sentences (see `clean_sentence`), labels (N,) int64,
+    sites (N,) array of site names ("mine" for a two-column file).
+    """
+    import gzip
+    from pathlib import Path
+    if path is None:
+        p = Path(__file__).parent / "files" / "sentiment_sentences.tsv.gz"
+        with gzip.open(p, "rt", encoding="utf-8") as f:
+            lines = f.read().splitlines()[1:]
+        rows = [line.split("\t") for line in lines]
+    else:
+        p = Path(path)
+        if not p.exists():
+            raise FileNotFoundError(f"real_reviews: there is no file {str(p)!r}")
+        if p.is_dir():
+            raise IsADirectoryError(f"real_reviews: {str(p)!r} is a folder; give a text file")
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"real_reviews: {str(p)!r} is not UTF-8 text") from None
+        rows = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip() or line.startswith("site\tlabel\t"):
+                continue
+            parts = line.split("\t")
+            if len(parts) == 2:
+                parts = ["mine", parts[1], parts[0]]
+            if len(parts) != 3 or parts[1].strip() not in ("0", "1"):
+                raise ValueError(f"real_reviews: line {n} of {p.name} should be 'sentence<TAB>label' with label "
+                                 f"0 or 1, got {line[:80]!r}")
+            rows.append(parts)
+        if not rows:
+            raise ValueError(f"real_reviews: {str(p)!r} holds no sentences")
+    sites = np.array([r[0] for r in rows])
+    labels = np.array([int(r[1]) for r in rows], dtype=np.int64)
+    sentences = [clean_sentence(r[2]) for r in rows]
+    return sentences, labels, sites

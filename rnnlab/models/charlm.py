@@ -128,15 +128,23 @@ def training_data(ids, T: int = 50, batch: int = 128, seed: int = 0):
     return ds.shuffle(len(X), seed=seed, reshuffle_each_iteration=True).batch(batch, drop_remainder=True).repeat()
 
 
-def train_steps(model, ids, steps: int, T: int = 50, batch: int = 128, seed: int = 0):
+def train_steps(model, ids, steps: int, T: int = 50, batch: int = 128, seed: int = 0, progress: bool = False,
+                block: int = 50):
     """Train for a fixed number of batches (deterministic for a given seed). Returns the
-    training loss after each block of batches, in bits per character."""
+    training loss after each block of batches, in bits per character. progress=True keeps one
+    live status line (batches done, loss, seconds) updated after every block."""
+    import time
     data = training_data(ids, T, batch, seed)
-    block = min(steps, 50)
-    losses = []
+    block = min(steps, block)
+    losses, start, done = [], time.perf_counter(), 0
     for _ in range(math.ceil(steps / block)):
-        h = model.fit(data, steps_per_epoch=block, epochs=1, verbose=0)
+        n = min(block, steps - done)
+        h = model.fit(data, steps_per_epoch=n, epochs=1, verbose=0)
+        done += n
         losses.append(h.history["loss"][-1] / math.log(2))
+        if progress:
+            print(f"\rbatch {done:4d}/{steps}: training loss {losses[-1]:.2f} bits/char, "
+                  f"{time.perf_counter() - start:4.1f} s", end="\n" if done == steps else "", flush=True)
     return losses
 
 
@@ -262,6 +270,74 @@ def surprisal(lm, vocab: CharVocab, text: str, context: str = "\n") -> np.ndarra
     c = len(vocab.encode(context))
     rows = np.arange(c - 1, len(ids) - 1)
     return -np.log2(p[rows, ids[c:]])
+
+
+def _log2_softmax(logits) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=-1, keepdims=True)
+    return (z - np.log(np.exp(z).sum(axis=-1, keepdims=True))) / math.log(2)
+
+
+def passage_bits(lm, vocab: CharVocab, text: str, row: int = 1000, warmup: int = 50) -> np.ndarray:
+    """Surprisal in bits of every character of a long text, shape (len(text),), the first one
+    predicted after a line break. Fast: the text is cut into rows of `row` characters read side by
+    side as one batch, each row starting `warmup` characters early so its state has some context."""
+    ids = vocab.encode("\n" + text)
+    n = len(text)
+    starts = np.arange(0, n, row)
+    L = row + warmup
+    X = np.zeros((len(starts), L + 1), dtype=np.int64)        # ids; index j predicts j + 1
+    keep = np.zeros((len(starts), L + 1), dtype=bool)
+    for r, s in enumerate(starts):
+        lo = max(s - warmup, 0)
+        seg = ids[lo:min(s + row, n) + 1]
+        X[r, :len(seg)] = seg
+        keep[r, s - lo + 1:len(seg)] = True
+    bits = np.zeros_like(X, dtype=np.float64)
+    h = lm.zero_state(len(starts))
+    for t in range(L):
+        logits, h = lm.step(X[:, t], h)
+        bits[:, t + 1] = -_log2_softmax(logits)[np.arange(len(starts)), X[:, t + 1]]
+    return bits[keep]
+
+
+def continuation_bits(model, vocab: CharVocab, lefts, rights, batch_size: int = 1024) -> np.ndarray:
+    """Bits of -log2 P(right | left) for each pair (left, right), read in batches.
+
+    model: the Keras model of `build_model` (fast for thousands of pairs) or a numpy model with
+    zero_state/step. The left contexts are what the model has read; only the characters of `right`
+    are scored. To rank corrections of one word, give every candidate the same left and right context
+    around it: the candidate whose text the model finds most probable costs the fewest bits.
+    """
+    lefts, rights = list(lefts), list(rights)
+    if len(lefts) != len(rights) or not lefts:
+        raise ValueError(f"continuation_bits: need as many left contexts as right texts (got {len(lefts)} "
+                         f"and {len(rights)}), at least one")
+    if any(len(r) == 0 for r in rights):
+        raise ValueError("continuation_bits: every right text needs at least one character")
+    rows = [vocab.encode("\n" + a + b) for a, b in zip(lefts, rights)]
+    first = np.array([len(a) + 1 for a in lefts])          # index of the first scored character
+    last = np.array([len(r) for r in rows])                # one past the last
+    X = np.zeros((len(rows), last.max()), dtype=np.int32)
+    for i, r in enumerate(rows):
+        X[i, :len(r)] = r
+    t = np.arange(1, X.shape[1])
+    scored = (t >= first[:, None]) & (t < last[:, None])   # (N, T-1): which predictions count
+    total = np.zeros(len(rows))
+    if hasattr(model, "predict"):
+        for lo in range(0, len(rows), batch_size):
+            sl = slice(lo, lo + batch_size)
+            logp = _log2_softmax(model.predict(X[sl, :-1], batch_size=batch_size, verbose=0))
+            picked = np.take_along_axis(logp, X[sl, 1:, None].astype(np.int64), axis=-1)[..., 0]
+            total[sl] = -np.sum(np.where(scored[sl], picked, 0.0), axis=1)
+        return total
+    h = model.zero_state(len(rows))
+    for j in range(X.shape[1] - 1):
+        logits, h = model.step(X[:, j], h)
+        on = scored[:, j]
+        if on.any():
+            total[on] -= _log2_softmax(logits[on])[np.arange(on.sum()), X[on, j + 1]]
+    return total
 
 
 def numpy_rnn_init(V: int, H: int = 128, seed: int = 0) -> dict:

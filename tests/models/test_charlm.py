@@ -289,3 +289,18 @@ def test_generation_names_a_sampler_that_returns_the_unknown_id():
     bad = lambda logits, temperature, rng: (0, np.full(len(logits), 1 / len(logits)))
     with pytest.raises(ValueError, match="unknown-character id 0"):
         charlm.generate(_FavoursUnknown(v.size), v, "def ", 10, 1.0, sampler=bad)
+
+
+def test_continuation_bits_through_keras_equals_the_numpy_gru_and_progress_is_one_line(keras, capsys):
+    v = chars.CharVocab.from_text(SAMPLE)
+    model = charlm.build_model(v.size, units=16, embed=8)
+    losses = charlm.train_steps(model, v.encode(SAMPLE), steps=6, T=20, batch=8, progress=True, block=2)
+    assert len(losses) == 3
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.count("\r") == 3 and "batch    6/6" in out
+    lm = charlm.NumpyCharGRU.from_keras(model)
+    lefts, rights = ["def add(a, b):\n    ret", "class Th", ""], ["urn a + b", "ing:", "def"]
+    via_keras = charlm.continuation_bits(model, v, lefts, rights, batch_size=2)
+    via_numpy = charlm.continuation_bits(lm, v, lefts, rights)
+    assert np.allclose(via_keras, via_numpy, atol=1e-3)
+    assert np.isclose(via_numpy[1], charlm.surprisal(lm, v, "ing:", "\nclass Th").sum())
