@@ -85,3 +85,17 @@ def test_shipped_recognizer_loads_and_recognises_test_strings(keras):
     guesses, logits = sm.recognize(model, feats)
     assert sm.digit_error_rate(labels, guesses) < 0.1
     assert logits[0].shape == (sm.output_lengths([len(feats[0])])[0], 11)
+
+
+def test_training_script_writes_a_loadable_model(tmp_path, keras):
+    import importlib.util
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "train_ctc_digits.py"
+    spec = importlib.util.spec_from_file_location("train_ctc_digits", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "tiny.npz"
+    mod.main(["--epochs", "1", "--strings", "40", "--test-strings", "8", "--out", str(out)])
+    model, info = sm.load_recognizer(out)
+    assert info["epochs"] == 1 and info["strings"] == 40 and 0 <= info["digit_error_rate"]
+    assert len(model.get_weights()) == len(sm.load_recognizer()[0].get_weights())
