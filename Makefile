@@ -9,7 +9,7 @@ ROOTFLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 # tests never touch a learner's own progress file
 TESTENV := RNNLAB_PROGRESS=$(CURDIR)/.test-progress/progress.json
 
-.PHONY: setup lab test test-unit test-notebooks test-browser test-robust build check-build execute grade progress doctor bench clean
+.PHONY: setup lab test test-unit test-notebooks test-browser test-robust build check-build execute grade gradebook progress doctor bench clean
 
 setup: $(STAMP)
 
@@ -57,7 +57,11 @@ execute: $(STAMP)
 	$(BIN)/python -m rnnlab execute $(NB)
 
 grade: $(STAMP)
-	$(BIN)/python -m rnnlab grade $(SUBMISSIONS) --out $(or $(OUT),grades) --jobs $(or $(JOBS),2)
+	$(BIN)/python -m rnnlab grade $(SUBMISSIONS) --out $(or $(OUT),grades) --jobs $(or $(JOBS),2) $(if $(MERGE),--merge)
+
+# one row per learner: make gradebook GRADES="grades/02 grades/05" ROSTER=roster.csv [LMS=canvas LMS_OUT=canvas.csv]
+gradebook: $(STAMP)
+	$(BIN)/python -m rnnlab gradebook $(GRADES) --out $(or $(OUT),gradebook.csv) $(if $(ROSTER),--roster $(ROSTER)) $(if $(LMS),--lms $(LMS) --lms-out $(LMS_OUT))
 
 progress: $(STAMP)
 	$(BIN)/python -m rnnlab progress

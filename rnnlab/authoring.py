@@ -74,6 +74,17 @@ def clean_cell_metadata(cell) -> None:
         cell.metadata.pop(key, None)
 
 
+def _grade_timeout(lesson) -> float | None:
+    """The lesson's default grading timeout, from its measured exercise times
+    (`rnnlab/grading/timings.json`; `python -m rnnlab.grading.measure` re-measures)."""
+    from .grading.timing import measured, timeout_from
+    try:
+        times = measured().get(f"{int(lesson):02d}")
+    except (TypeError, ValueError):
+        return None
+    return timeout_from(times) if times else None
+
+
 def lesson_from_solution(nb):
     """Return the lesson notebook built from a solution notebook (the argument is not modified)."""
     nb = copy.deepcopy(nb)
@@ -103,6 +114,9 @@ def lesson_from_solution(nb):
         cells.append(cell)
     nb.cells = cells
     nb.metadata.pop("widgets", None)
+    timeout = _grade_timeout(lesson)
+    if timeout is not None:          # the grader's default seconds per exercise for this lesson
+        nb.metadata["rnnlab"]["grade_timeout"] = timeout
     nb.nbformat, nb.nbformat_minor = 4, 5
     for n, cell in enumerate(nb.cells):
         cell["id"] = f"{lesson}-{n:03d}"

@@ -1,4 +1,4 @@
-"""python -m rnnlab build | execute | robust | from-percent | doctor | progress | charlm | grade"""
+"""python -m rnnlab build | execute | robust | from-percent | doctor | progress | charlm | grade | gradebook"""
 from __future__ import annotations
 
 import argparse
@@ -67,6 +67,11 @@ def _progress(args) -> int:
 def _grade(args) -> int:
     from . import grading
     return grading.main(args)
+
+
+def _gradebook(args) -> int:
+    from .grading import gradebook
+    return gradebook.main(args)
 
 
 def _charlm_text(args):
@@ -209,11 +214,21 @@ def main(argv=None) -> int:
     p.add_argument("submissions", nargs="+")
     p.add_argument("--out", required=True)
     p.add_argument("--jobs", type=int, default=1)
-    p.add_argument("--timeout", type=float, default=120,
-                   help="seconds per exercise (its cell, check and hidden tests); per cell with --execute")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds per exercise (its cell, check and hidden tests); per cell with --execute "
+                        "(default: the lesson's own, from its measured exercise times)")
     p.add_argument("--memory", type=int, default=4096, help="memory limit per submission in MB (default 4096)")
     p.add_argument("--execute", action="store_true",
                    help="also run each whole notebook (nbclient) and report in the feedback whether it runs")
+    p.add_argument("--merge", action="store_true",
+                   help="grade into a non-empty DIR, replacing only the rows and feedback of the learners graded now")
     p.set_defaults(func=_grade)
+    p = sub.add_parser("gradebook", help="one row per learner from grade folders: gradebook.csv (and an LMS file)")
+    p.add_argument("dirs", nargs="+", metavar="DIR")
+    p.add_argument("--out", required=True)
+    p.add_argument("--roster", help="CSV with a learner column; optional name, email, section, deadline_LNN")
+    p.add_argument("--lms", choices=["canvas", "moodle"])
+    p.add_argument("--lms-out", dest="lms_out")
+    p.set_defaults(func=_gradebook)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,7 +1,10 @@
 """Grading submissions: `python -m rnnlab grade SUBMISSION.ipynb [...] --out DIR`.
 
-Writes `DIR/grades.csv` (`submission,lesson,exercise,points,max_points,status`, one row per
-exercise of the submission's lesson) and `DIR/feedback/<stem>.md`. Statuses: passed, failed,
+Writes `DIR/grades.csv` (`submission,learner,lesson,exercise,points,max_points,status`, one row
+per exercise of the submission's lesson), `DIR/feedback/<learner>.md` and `DIR/submissions.json`
+(per submission: learner, lesson, file modification time, flags, whether it runs, timeout).
+Learners: ROOT/<learner>/<any>.ipynb, else the file stem; `--merge` replaces only the learners
+graded now. `python -m rnnlab gradebook DIR...` makes one row per learner (`gradebook`). Statuses: passed, failed,
 not_attempted, error, timeout (`rnnlab.outcomes.Status`). A broken submission gets rows, never
 a crash; the exit status is 0 whenever grading ran and 2 for a usage error. Submission files
 are only ever read.
@@ -26,7 +29,10 @@ not prevented: `isolation`.
 The package, lowest layer first (a module imports only from the ones above it in this list):
 
   options      Options, Row and Report, the grades.csv HEADER, defaults
+  text         feedback text for learners: one clean line, the learner's own traceback frames
   submission   reading a submission (lesson, exercise cells) and the hidden tests in solutions/
+  timing       per-lesson default timeouts (lessons' metadata, timings.json)
+  flags        flags for the instructor: reference imports, solutions/, tampering (never points)
   errors       ProtocolError, and the outcomes that end an exercise early (Stop: Timeout, Died, ...)
   processes    the OS view, with psutil: starting children, memory of a tree, killing strays
   isolation    rlimits, Landlock, readable folders, a child's environment and command line
@@ -38,7 +44,10 @@ The package, lowest layer first (a module imports only from the ones above it in
   children     the grader's side of both: Sandbox (start, request, kill) and run_notebook
   score        grading policy for one submission: cells, checks, hidden tests, statuses
   report       grades.csv, feedback Markdown, the summary table
-  batch        many submissions: jobs, progress, course guard without Landlock; `main(args)`
+  batch        many submissions: learners by folder, --merge, jobs, progress, course guard; `main(args)`
+  lms          Canvas and Moodle gradebook import files
+  gradebook    `python -m rnnlab gradebook`: one row per learner across grade folders, roster, late
+  measure      `python -m rnnlab.grading.measure`: grade the solutions, write timings.json
 
 `sandbox` and `runner` are the children's `__main__` modules: nothing in the grader imports them.
 """

@@ -29,10 +29,12 @@ from . import processes
 from .children import run_notebook
 from .errors import Stop
 from .isolation import landlock_abi
-from .options import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, Options, Report
+from .flags import audit_flags, cell_flags
+from .options import DEFAULT_MEMORY_MB, MANIFEST, Options, Report
 from .report import summary_table, write_outputs
 from .score import error_rows, score
 from .submission import lesson_from_filename, load_hidden_tests, parse_submission
+from .timing import default_timeout
 
 
 class CourseGuard:
@@ -91,6 +93,8 @@ def grade_one(path: Path, data: bytes | None, read_error: str | None, hidden: di
     """Grade one submission (its bytes were read by the caller). Never raises."""
     start = time.monotonic()
     name = path.name
+    if data is not None and not opts.timeout_given:        # the lesson's measured default
+        opts = dataclasses.replace(opts, timeout=default_timeout(parse_submission(data, name).lesson))
     if data is None:
         lesson = lesson_from_filename(name)
         return Report(path, name, lesson or "?", "", error_rows(lesson, read_error or "unreadable"),
@@ -104,6 +108,8 @@ def grade_one(path: Path, data: bytes | None, read_error: str | None, hidden: di
         return Report(path, name, parsed.lesson, parsed.title, error_rows(None, why), parsed.notes, why,
                       seconds=time.monotonic() - start)
     notes = list(parsed.notes)
+    flags = cell_flags(parsed.lesson, parsed.cells)
+    audit: list[str] = []
     tmp = Path(tempfile.mkdtemp(prefix="rnnlab-grade-"))
     run = None
     try:
@@ -114,7 +120,7 @@ def grade_one(path: Path, data: bytes | None, read_error: str | None, hidden: di
             run = run_notebook(copy, tmp / "run", opts)
         (tmp / "score").mkdir()
         try:
-            rows, more = score(parsed, hidden, opts, tmp / "score")
+            rows, more = score(parsed, hidden, opts, tmp / "score", audit)
             notes += more
         except Stop as stop:
             rows = error_rows(parsed.lesson, stop.hint)
@@ -123,16 +129,22 @@ def grade_one(path: Path, data: bytes | None, read_error: str | None, hidden: di
         notes.append(traceback.format_exc(limit=-3))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    flags += audit_flags(audit, blocked=opts.landlock)
+    if run is not None and not run.get("ran"):
+        where = f" (stopped at cell {run['failed_cell']})" if run.get("failed_cell") is not None else ""
+        flags.append(f"does not run: the notebook does not run top to bottom{where}: {run.get('why', '')}")
     if guard is not None:
         changed = guard.check_and_restore()
         if changed:
-            notes.append("This submission modified files outside its folder; they were restored: "
-                         + ", ".join(changed[:10]))
+            root = str(course_root()) + "/"
+            flags.append("tampering: changed files outside its folder, restored: "
+                         + ", ".join(c.replace(root, "") for c in changed[:5]))
+            notes.append("This submission modified files outside its folder; they were restored.")
             rows = [dataclasses.replace(r, status=Status.ERROR, points=0,
                                         line=f"Exercise {r.exercise} {r.name}: error. The submission modified course "
                                              "files outside its folder (restored).") for r in rows]
     return Report(path, name, parsed.lesson, parsed.title, rows, notes, None, run,
-                  seconds=time.monotonic() - start)
+                  seconds=time.monotonic() - start, flags=flags, timeout=opts.timeout)
 
 
 class ProgressBar:
@@ -157,20 +169,25 @@ class ProgressBar:
                 if self.done == self.total:
                     self.stream.write("\n")
             else:
-                self.stream.write(f"graded {self.done}/{self.total}: {rep.name} {score_} ({rep.seconds:.1f} s)\n")
+                self.stream.write(f"graded {self.done}/{self.total}: {rep.name} {score_} ({rep.seconds:.1f} s)"
+                                  + (f" learner {rep.learner}" if rep.learner else "") + "\n")
             self.stream.flush()
 
 
 def grade(paths: list[Path], out: Path, jobs: int = 1, opts: Options | None = None,
-          progress_stream=None) -> list[Report]:
-    """Grade submissions in parallel and write the outputs; returns the reports."""
+          progress_stream=None, learners: dict | None = None, merge: bool = False) -> list[Report]:
+    """Grade submissions in parallel and write the outputs; returns the reports.
+
+    learners: {path: learner} (default: each file's stem); merge: keep DIR's other learners."""
     opts = opts or Options()
     opts.run_token = opts.run_token or secrets.token_hex(8)
     checks._load_all()                                  # all checks in memory before any learner code
     hidden = load_hidden_tests()
     contents: dict[Path, tuple] = {}
+    mtimes: dict[Path, str] = {}
     for p in paths:
         try:
+            mtimes[p] = _iso(p.stat().st_mtime)
             contents[p] = (p.read_bytes(), None)
         except OSError as exc:
             contents[p] = (None, f"the file cannot be read ({exc.strerror or exc})")
@@ -188,6 +205,8 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, opts: Options | None = No
         data, err = contents[p]
         mine = dataclasses.replace(opts, run_token=f"{opts.run_token}-{i}")
         rep = grade_one(p, data, err, hidden, mine, guard)
+        rep.learner = (learners or {}).get(p) or learner_of_file(p)
+        rep.mtime = mtimes.get(p, "")
         processes.kill_strays(mine.run_token)
         bar.update(rep)
         return rep
@@ -204,26 +223,70 @@ def grade(paths: list[Path], out: Path, jobs: int = 1, opts: Options | None = No
             for rep in reports:
                 if rep.path == p:
                     rep.notes.append("The submission file was modified during grading; it was restored.")
-    write_outputs(reports, out)
+    write_outputs(reports, out, merge=merge)
     return reports
 
 
-def _expand(paths) -> list[Path]:
+def _iso(seconds: float) -> str:
+    import datetime
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def learner_of_file(p: Path) -> str:
+    return p.stem or p.name
+
+
+def discover(paths) -> list[tuple[Path, str]]:
+    """(submission, learner) for the PATHs given to `grade`.
+
+    A notebook given directly, or lying directly in a folder given, is its file stem's learner;
+    a sub-folder of a folder given (ROOT/<learner>/<any name>.ipynb, at any depth below it) is
+    one learner. Jupyter's `.ipynb_checkpoints` folders are skipped."""
     out = []
     for p in paths:
         p = Path(p)
-        if p.is_dir():
-            out += sorted(q for q in p.glob("*.ipynb") if q.is_file())
-        else:
-            out.append(p)
+        if not p.is_dir():
+            out.append((p, learner_of_file(p)))
+            continue
+        out += [(q, learner_of_file(q)) for q in sorted(p.glob("*.ipynb")) if q.is_file()]
+        for sub in sorted(q for q in p.iterdir() if q.is_dir() and not q.name.startswith(".")):
+            out += [(q, sub.name) for q in sorted(sub.rglob("*.ipynb"))
+                    if q.is_file() and ".ipynb_checkpoints" not in q.relative_to(sub).parts
+                    and not any(part.startswith(".") for part in q.relative_to(sub).parts[:-1])]
     return out
+
+
+def _expand(paths) -> list[Path]:
+    return [p for p, _ in discover(paths)]
+
+
+def conflicts(found: list[tuple[Path, str]]) -> list[str]:
+    """Two submissions of one lesson by one learner: a usage error naming both paths."""
+    seen: dict[tuple, Path] = {}
+    problems = []
+    for p, learner in found:
+        try:
+            data = p.read_bytes()
+        except OSError:
+            continue
+        lesson = parse_submission(data, p.name).lesson
+        if lesson is None:
+            continue
+        key = (learner, lesson)
+        if key in seen:
+            problems.append(f"learner {learner!r} has two submissions of lesson {lesson}: {seen[key]} and {p} "
+                            "(grade them in separate runs, or put each learner in their own folder ROOT/<learner>/)")
+        else:
+            seen[key] = p
+    return problems
 
 
 def main(args) -> int:
     """`python -m rnnlab grade`: the CLI entry (args.submissions, out, jobs, timeout[, memory, execute])."""
     jobs = getattr(args, "jobs", 1)
     jobs = 1 if jobs is None else jobs
-    timeout = float(getattr(args, "timeout", DEFAULT_TIMEOUT) or 0)
+    given = getattr(args, "timeout", None)
+    timeout = float(given) if given is not None else 1.0
     memory = int(getattr(args, "memory", DEFAULT_MEMORY_MB) or DEFAULT_MEMORY_MB)
     problems = []
     if jobs < 1:
@@ -232,24 +295,34 @@ def main(args) -> int:
         problems.append("--timeout must be a positive number of seconds")
     if memory < 256:
         problems.append("--memory must be at least 256 (MB)")
-    paths = _expand(getattr(args, "submissions", []) or [])
+    found = discover(getattr(args, "submissions", []) or [])
+    paths = [p for p, _ in found]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         problems.append("no such file: " + ", ".join(missing))
     if not paths and not missing:
         problems.append("no submissions given (or no .ipynb files in the folders given)")
     out = Path(args.out)
+    merge = bool(getattr(args, "merge", False))
     if out.exists() and not out.is_dir():
         problems.append(f"--out {out} exists and is not a folder")
+    elif out.is_dir() and any(out.iterdir()) and not merge:
+        problems.append(f"--out {out} is not empty: use --merge to replace only the learners graded now "
+                        "(keeping everyone else's rows and feedback), or give another folder")
+    elif merge and out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).exists():
+        problems.append(f"--merge: {out} holds no {MANIFEST} (not a folder written by this grader)")
+    if not problems:
+        problems += conflicts(found)
     if problems:
         for p in problems:
             print(f"rnnlab grade: {p}", file=sys.stderr)
         return 2
-    opts = Options(timeout=timeout, memory_mb=memory, execute=bool(getattr(args, "execute", False)),
+    opts = Options(timeout=timeout, timeout_given=given is not None, memory_mb=memory,
+                   execute=bool(getattr(args, "execute", False)),
                    landlock=os.environ.get("RNNLAB_GRADE_NO_LANDLOCK", "") in ("", "0"))
     processes.set_subreaper()
     start = time.monotonic()
-    reports = grade(paths, out, jobs, opts)
+    reports = grade(paths, out, jobs, opts, learners=dict(found), merge=merge)
     seconds = time.monotonic() - start
     print(summary_table(reports, seconds, jobs))
     abi = landlock_abi()
@@ -257,5 +330,6 @@ def main(args) -> int:
                  + ("; no signals to other processes)" if abi >= 6 else ")") if opts.landlock
                  else "no Landlock: course files were checked and restored after each submission, one at a time")
     print(f"isolation: {isolation}")
-    print(f"wrote {out / 'grades.csv'} and {len(reports)} feedback files in {out / 'feedback'}")
+    print(f"wrote {out / 'grades.csv'} and {len(reports)} feedback files in {out / 'feedback'}"
+          + (" (merged: other learners kept)" if merge else ""))
     return 0

@@ -30,8 +30,9 @@ MISSING = object()          # `Sandbox.exec_cell`: the cell ran but did not defi
 class Sandbox:
     """A sandbox child seen from the judge: start, request with a deadline, kill."""
 
-    def __init__(self, tmp: Path, opts: Options, cpu_seconds: float):
+    def __init__(self, tmp: Path, opts: Options, cpu_seconds: float, audit: list | None = None):
         self.tmp, self.opts = tmp, opts
+        self.audit = audit if audit is not None else []     # what the sandbox's audit hook reported
         self.proc = processes.spawn(child_command("sandbox"), str(tmp), child_env(tmp, opts.run_token))
         self.chan = WatchedChannel(self.proc, opts.memory_mb + 64)
         self.codec = Codec("judge", conn=self)
@@ -65,6 +66,9 @@ class Sandbox:
             while True:
                 msg, rblobs = self.chan.recv()
                 op = msg.get("op")
+                seen = msg.get("audit")
+                if isinstance(seen, list) and len(self.audit) < 50:
+                    self.audit.extend(str(a)[:300] for a in seen[:20])
                 if op == "reply":
                     return msg, rblobs
                 if op == "callback":

@@ -61,7 +61,7 @@ def main() -> None:
         for i, c in enumerate(nb.cells):
             for o in c.get("outputs", []):
                 if o.get("output_type") == "error" and RAISES_TAG not in c.metadata.get("tags", []):
-                    failed = failed if failed is not None else i
+                    failed = failed if failed is not None else i + 1      # as Jupyter numbers cells
         result["failed_cell"] = failed
         lines = []
         for c in code:

@@ -27,6 +27,48 @@ from .remote import exc_info, judge_error
 from .wire import Codec
 
 
+AUDIT: list = []      # what learner code tried outside its folder (reported with each reply; flags only)
+
+
+def _audit_hook(tmp: str, course: str):
+    """An audit hook (`sys.addaudithook`, cannot be removed) that records, for the instructor's flags,
+    opening a file for writing (or deleting or renaming one) outside the submission's own folder,
+    and opening anything under the course's solutions/ -- whether Landlock then blocked it or not."""
+    tmp = os.path.realpath(tmp)
+    solutions = os.path.join(os.path.realpath(course), "solutions")
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+    def where(path):
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if not isinstance(path, str):
+            return None
+        return os.path.normpath(os.path.join(tmp, path))       # relative paths are relative to the folder
+
+    def inside(path, folder):
+        return path == folder or path.startswith(folder + os.sep)
+
+    def hook(event, args):
+        if len(AUDIT) >= 20 or event not in ("open", "os.remove", "os.rename", "os.rmdir", "shutil.rmtree",
+                                             "os.truncate", "os.chmod"):
+            return
+        path = where(args[0]) if args else None
+        if path is None or inside(path, tmp) or path.startswith("/dev/") or path.startswith("/proc/"):
+            return
+        if event == "open":
+            mode, flags = args[1] if len(args) > 1 else None, args[2] if len(args) > 2 else 0
+            writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+                bool(isinstance(flags, int) and flags & write_flags)
+            if writes:
+                AUDIT.append(f"write {path}")
+            elif inside(path, solutions):
+                AUDIT.append(f"read {path}")
+        else:
+            AUDIT.append(f"{event.split('.')[-1]} {path}")
+
+    return hook
+
+
 class SandboxServer:
     """Serves the judge's requests: exec (a cell), call (a function), bind (a name); calls back
     into the judge for the callables and objects a check passed in."""
@@ -39,6 +81,9 @@ class SandboxServer:
 
     def reply(self, body: dict, value=None, has_value=False, extra=None):
         blobs: list = []
+        if AUDIT:
+            body["audit"] = [str(a)[:300] for a in AUDIT[:20]]
+            AUDIT.clear()
         try:
             if has_value:
                 body["value"] = self.codec.encode(value, blobs)
@@ -54,6 +99,9 @@ class SandboxServer:
     def callback(self, cb_id, args, kwargs):
         blobs: list = []
         header = {"op": "callback", "id": cb_id, "args": self.codec.encode(list(args), blobs)}
+        if AUDIT:
+            header["audit"] = [str(a)[:300] for a in AUDIT[:20]]
+            AUDIT.clear()
         header["kwargs"] = self.codec.encode_more(dict(kwargs), blobs)
         self.chan.send(header, blobs)
         return self.serve(until_return=True)
@@ -138,6 +186,9 @@ def main() -> None:
             os._exit(3)
     sys.stdout = sys.stderr = Discard()
     sys.stdin = io.StringIO("")
+    sys.dont_write_bytecode = True
+    from ..session import course_root
+    sys.addaudithook(_audit_hook(cfg["tmp"], str(course_root())))
     chan.send({"op": "ready", "landlock": abi, "note": note})
     server = SandboxServer(chan, references)
     try:

@@ -24,6 +24,7 @@ from .children import MISSING, Sandbox
 from .errors import Broken, OutOfMemory, Stop, Timeout
 from .options import Options, Row
 from .remote import RemoteFunction
+from .text import learner_traceback
 from .submission import HiddenTest, Parsed
 
 
@@ -61,7 +62,32 @@ def error_rows(lesson: str | None, why: str) -> list[Row]:
             for e in exs]
 
 
-def score(parsed: Parsed, hidden: dict, opts: Options, tmp: Path) -> tuple[list[Row], list[str]]:
+def _timeout_hint(lesson: str, ex, timeout: float) -> str:
+    """Why an exercise may have timed out: an endless loop only when the solution is much faster."""
+    from .timing import exercise_seconds
+    took = exercise_seconds(lesson, ex.id)
+    base = f"it did not finish within {timeout:g} s (the cell, its check and hidden tests together)"
+    if took is not None and timeout >= 3 * took + 2:
+        return f"{base}: look for a loop that never ends (the solution takes about {took:.1f} s)."
+    if took is not None:
+        return (f"{base}; the solution itself takes about {took:.1f} s here, so this may just be slow "
+                "(your instructor can grade again with a larger --timeout).")
+    return f"{base}: a loop that never ends, or work much slower than needed."
+
+
+def _cell_line_hint(hint: str, name: str, source: str) -> str:
+    """"(line K of f)" (counted from the def) -> "(line N of the cell)" as Jupyter numbers the cell's lines."""
+    import re
+    m = re.search(rf"^def\s+{re.escape(name)}\s*\(", source, re.M)
+    if not m:
+        return hint
+    first = source[:m.start()].count("\n")           # lines above the def
+    return re.sub(rf"\(line (\d+) of {re.escape(name)}\)",
+                  lambda k: f"(line {int(k.group(1)) + first} of the cell)", hint)
+
+
+def score(parsed: Parsed, hidden: dict, opts: Options, tmp: Path,
+          audit: list | None = None) -> tuple[list[Row], list[str]]:
     """Grade the exercise cells of a parsed submission; returns rows (one per exercise) and notes.
 
     Mirrors `checks.evaluate_cells`: the cells run in notebook order in one namespace; after
@@ -80,7 +106,7 @@ def score(parsed: Parsed, hidden: dict, opts: Options, tmp: Path) -> tuple[list[
     def fresh() -> Sandbox:
         """A new sandbox with the earlier exercises bound as evaluate_cells would have them."""
         for _attempt in range(len(history) + 2):
-            sb = Sandbox(tmp, opts, cpu)
+            sb = Sandbox(tmp, opts, cpu, audit)
             try:
                 for e in exercises:          # no cell at all: the reference, as the notebook's check gives
                     if e.id not in present:
@@ -115,6 +141,7 @@ def score(parsed: Parsed, hidden: dict, opts: Options, tmp: Path) -> tuple[list[
     try:
         for ex_id, source, _cell in parsed.cells:
             ex = by_id[ex_id]
+            started = time.monotonic()
             detail = ""
             status, hint, fn = Status.ERROR, "", None
             try:
@@ -149,8 +176,7 @@ def score(parsed: Parsed, hidden: dict, opts: Options, tmp: Path) -> tuple[list[
             except Stop as stop:
                 status = stop.status
                 if isinstance(stop, Timeout):
-                    hint = (f"it did not finish within {opts.timeout:g} s (the cell, its check and hidden tests "
-                            "together): look for a loop that never ends.")
+                    hint = _timeout_hint(parsed.lesson, ex, opts.timeout)
                 elif isinstance(stop, OutOfMemory):
                     hint = (stop.hint or "ran out of memory") + f" (limit {opts.memory_mb} MB)."
                 else:
@@ -160,8 +186,10 @@ def score(parsed: Parsed, hidden: dict, opts: Options, tmp: Path) -> tuple[list[
                 if sandbox is not None:
                     sandbox.kill()       # a fresh one replays the earlier exercises
             points = ex.points if status == Status.PASSED else 0
+            hint = _cell_line_hint(" ".join(str(hint).split()), ex.name, source)     # one line
+            detail = learner_traceback(detail, source) if detail else ""
             rows[ex_id] = Row(ex_id, ex.name, status, points, ex.points,
-                              _result_line(ex_id, ex.name, status, hint), detail)
+                              _result_line(ex_id, ex.name, status, hint), detail, time.monotonic() - started)
     finally:
         if sandbox is not None:
             sandbox.close()

@@ -31,7 +31,8 @@ from ..session import course_root
 class Parsed:
     lesson: str | None                   # "02", or None when it cannot be determined
     title: str = ""
-    cells: list = dataclasses.field(default_factory=list)   # [(exercise id, source, cell index)]
+    cells: list = dataclasses.field(default_factory=list)   # [(exercise id, source, cell index from 0)]
+    # notes and feedback number cells from 1, as Jupyter shows them (cell i here is "cell i + 1")
     notes: list = dataclasses.field(default_factory=list)
     error: str | None = None             # why the notebook could not be read at all
     notebook: dict | None = None
@@ -127,10 +128,10 @@ def parse_submission(data: bytes, filename: str) -> Parsed:
     chosen: dict[str, tuple] = {}
     for i, ex, src in tagged:
         if ex not in known:
-            notes.append(f"Cell {i} is marked as exercise {ex!r}, which lesson {lesson} does not have.")
+            notes.append(f"Cell {i + 1} is marked as exercise {ex!r}, which lesson {lesson} does not have.")
             continue
         if ex in chosen:
-            notes.append(f"Exercise {ex} appears in more than one cell; the last one (cell {i}) was graded.")
+            notes.append(f"Exercise {ex} appears in more than one cell; the last one (cell {i + 1}) was graded.")
         chosen[ex] = (ex, src, i)
     for ex_id, ex in known.items():
         if ex_id in chosen:
@@ -140,7 +141,7 @@ def parse_submission(data: bytes, filename: str) -> Parsed:
         if candidates:
             i, src = candidates[-1]
             chosen[ex_id] = (ex_id, src, i)
-            notes.append(f"Exercise {ex_id}: no cell carries its exercise metadata; cell {i}, which defines "
+            notes.append(f"Exercise {ex_id}: no cell carries its exercise metadata; cell {i + 1}, which defines "
                          f"`{ex.name}`, was graded instead.")
     return Parsed(lesson, title, sorted(chosen.values(), key=lambda t: t[2]), notes, notebook=nb)
 

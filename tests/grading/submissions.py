@@ -152,13 +152,13 @@ def run_cli(args, env=None, cwd=None):
 
 
 def rows(out: Path) -> dict:
-    """grades.csv in `out` (its header checked), as {submission: [row, ...]}."""
+    """grades.csv in `out` (its header checked), as {submission's file name: [row, ...]}."""
     with open(out / "grades.csv", newline="") as f:
         reader = csv.reader(f)
         assert next(reader) == grading.HEADER
         by_name = {}
         for r in reader:
-            by_name.setdefault(r[0], []).append(r)
+            by_name.setdefault(Path(r[0]).name, []).append(r)
     return by_name
 
 

@@ -19,7 +19,7 @@ def test_escape_attempt_changes_nothing_outside_its_folder(hostile):
     if LANDLOCK:
         assert not hostile["outside"].exists()       # writes outside the temporary folder are refused
         got = rows(hostile["out"])["escape_attempt.ipynb"]
-        assert [r[5] for r in got] == ["passed", "passed"]   # and so are reads of solutions/
+        assert [r[6] for r in got] == ["passed", "passed"]   # and so are reads of solutions/
 
 
 def _course_copy(tmp_path: Path) -> Path:
@@ -61,9 +61,9 @@ def test_tampering_with_the_course_never_sticks(tmp_path, landlock):
     assert after == before
     got = rows(tmp_path / "out")
     # the hidden test was read before any submission ran: the manual tanh still fails it
-    assert [r[5] for r in got["b_good.ipynb"]] == ["failed", "passed"]
+    assert [r[6] for r in got["b_good.ipynb"]] == ["failed", "passed"]
     if landlock:
-        assert [r[5] for r in got["a_tamper.ipynb"]] == ["failed", "passed"]
+        assert [r[6] for r in got["a_tamper.ipynb"]] == ["failed", "passed"]
     else:
-        assert [r[5] for r in got["a_tamper.ipynb"]] == ["error", "error"]
+        assert [r[6] for r in got["a_tamper.ipynb"]] == ["error", "error"]
         assert "restored" in (tmp_path / "out" / "feedback" / "a_tamper.md").read_text()

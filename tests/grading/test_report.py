@@ -13,15 +13,19 @@ def test_grades_csv_has_the_header_and_plain_status_names(tmp_path):
     statuses = list(Status)
     rows = [Row(f"2.{i}", f"f{i}", s, int(s == Status.PASSED), 1, f"Exercise 2.{i} f{i}: {s}")
             for i, s in enumerate(statuses, 1)]
-    reports = [Report(Path("alice.ipynb"), "alice.ipynb", "02", "", rows, []),
-               Report(Path("other/alice.ipynb"), "alice.ipynb", "02", "", rows[:1], [])]
+    reports = [Report(Path("a/alice.ipynb"), "alice.ipynb", "02", "", rows, [], learner="a"),
+               Report(Path("b/alice.ipynb"), "alice.ipynb", "02", "", rows[:1], [], learner="b")]
     write_outputs(reports, tmp_path)
     with open(tmp_path / "grades.csv", newline="") as f:
         table = list(csv.reader(f))
-    assert table[0] == HEADER == ["submission", "lesson", "exercise", "points", "max_points", "status"]
-    assert [r[5] for r in table[1:len(statuses) + 1]] == ["passed", "failed", "not_attempted", "error", "timeout"]
-    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["alice-2.md", "alice.md"]
-    text = (tmp_path / "feedback" / "alice.md").read_text()
+    assert table[0] == HEADER == ["submission", "learner", "lesson", "exercise", "points", "max_points", "status"]
+    assert [r[6] for r in table[1:len(statuses) + 1]] == ["passed", "failed", "not_attempted", "error", "timeout"]
+    assert {(r[0], r[1]) for r in table[1:]} == {("a/alice.ipynb", "a"), ("b/alice.ipynb", "b")}
+    # same-name files of two learners: two feedback files, each titled with its learner and path
+    assert sorted(p.name for p in (tmp_path / "feedback").iterdir()) == ["a.md", "b.md"]
+    text = (tmp_path / "feedback" / "a.md").read_text()
+    assert text.startswith("# Feedback for a: a/alice.ipynb")
+    assert (tmp_path / "feedback" / "b.md").read_text().startswith("# Feedback for b: b/alice.ipynb")
     assert "| 2.3 | `f3` | not attempted | 0/1 |" in text and "**1 of 5 points**" in text
     assert "exercise 2.1   f1" in summary_table(reports, 1.0, 1)
 
@@ -36,7 +40,7 @@ def test_feedback_gives_the_checks_own_hints(hostile):
     assert "SIGSEGV" in (fb / "segfault.md").read_text()
     assert "memory" in (fb / "memory_bomb.md").read_text()
     assert "not attempted" in (fb / "deleted_exercise_cell.md").read_text()
-    assert "cell 7, which defines `rnn_step_forward`, was graded" in (fb / "cell_without_metadata.md").read_text()
+    assert "cell 8, which defines `rnn_step_forward`, was graded" in (fb / "cell_without_metadata.md").read_text()
     assert "lesson 02 was taken from its exercise cells" in (fb / "no_lesson_metadata.md").read_text()
     assert "not valid JSON" in (fb / "invalid_json.md").read_text()
 

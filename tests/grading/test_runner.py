@@ -26,9 +26,9 @@ def test_execute_reports_whether_the_notebook_runs(tmp_path):
     fb = tmp_path / "out" / "feedback"
     assert "Yes: every cell ran" in (fb / "runs.md").read_text()
     assert "Exercise 0.1 one_hot: passed" in (fb / "runs.md").read_text()
-    assert "No (cell 2): ZeroDivisionError" in (fb / "breaks.md").read_text()
+    assert "No (cell 3): ZeroDivisionError" in (fb / "breaks.md").read_text()
     assert "did not finish within 8 s" in (fb / "hangs.md").read_text()
-    assert {r[0]: r[5] for rs in rows(tmp_path / "out").values() for r in rs} == {
+    assert {name: r[6] for name, rs in rows(tmp_path / "out").items() for r in rs} == {
         "runs.ipynb": "passed", "breaks.ipynb": "passed", "hangs.ipynb": "passed", "plants_modules.ipynb": "passed"}
     # modules the whole-notebook run planted in its folder never reach the scoring process
     assert "Yes: every cell ran" in (fb / "plants_modules.md").read_text()

@@ -21,9 +21,9 @@ def test_hostile_submission_gets_the_right_statuses(hostile, name):
     if expected is None:
         pytest.skip(f"{name}: without Landlock its statuses depend on what it could reach; "
                     "test_escape_attempt_changes_nothing_outside_its_folder checks it")
-    assert [r[5] for r in got] == expected, open(hostile["out"] / "feedback" / f"{Path(name).stem}.md").read()
+    assert [r[6] for r in got] == expected, open(hostile["out"] / "feedback" / f"{Path(name).stem}.md").read()
     for r in got:
-        assert r[3] == ("1" if r[5] == "passed" else "0")
+        assert r[4] == ("1" if r[6] == "passed" else "0")
 
 
 def test_no_submission_takes_longer_than_its_timeouts(hostile):
