@@ -30,7 +30,7 @@ from .children import run_notebook
 from .errors import Stop
 from .isolation import landlock_abi
 from .flags import audit_flags, cell_flags
-from .options import DEFAULT_MEMORY_MB, MANIFEST, Options, Report
+from .options import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MANIFEST, Options, Report
 from .report import summary_table, write_outputs
 from .score import error_rows, score
 from .submission import lesson_from_filename, load_hidden_tests, parse_submission
@@ -93,6 +93,8 @@ def grade_one(path: Path, data: bytes | None, read_error: str | None, hidden: di
     """Grade one submission (its bytes were read by the caller). Never raises."""
     start = time.monotonic()
     name = path.name
+    # phase 1 runs every cell of the notebook, not only exercises: per cell --timeout, else 120 s
+    run_opts = opts if opts.timeout_given else dataclasses.replace(opts, timeout=DEFAULT_TIMEOUT)
     if data is not None and not opts.timeout_given:        # the lesson's measured default
         opts = dataclasses.replace(opts, timeout=default_timeout(parse_submission(data, name).lesson))
     if data is None:
@@ -117,7 +119,7 @@ def grade_one(path: Path, data: bytes | None, read_error: str | None, hidden: di
             (tmp / "run").mkdir()
             copy = tmp / "run" / "submission.ipynb"
             copy.write_bytes(data)
-            run = run_notebook(copy, tmp / "run", opts)
+            run = run_notebook(copy, tmp / "run", run_opts)
         (tmp / "score").mkdir()
         try:
             rows, more = score(parsed, hidden, opts, tmp / "score", audit)

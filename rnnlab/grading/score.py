@@ -75,17 +75,6 @@ def _timeout_hint(lesson: str, ex, timeout: float) -> str:
     return f"{base}: a loop that never ends, or work much slower than needed."
 
 
-def _cell_line_hint(hint: str, name: str, source: str) -> str:
-    """"(line K of f)" (counted from the def) -> "(line N of the cell)" as Jupyter numbers the cell's lines."""
-    import re
-    m = re.search(rf"^def\s+{re.escape(name)}\s*\(", source, re.M)
-    if not m:
-        return hint
-    first = source[:m.start()].count("\n")           # lines above the def
-    return re.sub(rf"\(line (\d+) of {re.escape(name)}\)",
-                  lambda k: f"(line {int(k.group(1)) + first} of the cell)", hint)
-
-
 def score(parsed: Parsed, hidden: dict, opts: Options, tmp: Path,
           audit: list | None = None) -> tuple[list[Row], list[str]]:
     """Grade the exercise cells of a parsed submission; returns rows (one per exercise) and notes.
@@ -186,7 +175,7 @@ def score(parsed: Parsed, hidden: dict, opts: Options, tmp: Path,
                 if sandbox is not None:
                     sandbox.kill()       # a fresh one replays the earlier exercises
             points = ex.points if status == Status.PASSED else 0
-            hint = _cell_line_hint(" ".join(str(hint).split()), ex.name, source)     # one line
+            hint = " ".join(str(hint).split())     # one line, the same the check prints in the notebook
             detail = learner_traceback(detail, source) if detail else ""
             rows[ex_id] = Row(ex_id, ex.name, status, points, ex.points,
                               _result_line(ex_id, ex.name, status, hint), detail, time.monotonic() - started)

@@ -175,6 +175,7 @@ def test_execute_flags_a_notebook_that_does_not_run(tmp_path):
 def test_feedback_is_clean_and_counts_like_jupyter(tmp_path):
     crash = SOLUTIONS["2.1"].replace("    h_next = np.tanh", "    q = {}['missing']\n    h_next = np.tanh")
     cell_line = crash.splitlines().index("    q = {}['missing']") + 1
+    def_line = next(i for i, ln in enumerate(crash.splitlines(), 1) if ln.startswith("def rnn_step_forward"))
     write(tmp_path / "subs", {"crash.ipynb": (filled(**{"2_1": crash}), None),
                               "bad_cell.ipynb": (filled(**{"2_2": "x = 1\nraise ValueError('no')\n"}), None)})
     assert run_cli([str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--timeout", T]).returncode == 0
@@ -184,7 +185,8 @@ def test_feedback_is_clean_and_counts_like_jupyter(tmp_path):
                          "Traceback"):
             assert internal not in text, (name, internal, text)
     text = (tmp_path / "out" / "feedback" / "crash.md").read_text()
-    assert f"rnn_step_forward raised KeyError (line {cell_line} of the cell)" in text, text
+    # the check's own line, as the notebook prints it (lines counted in the function), then the cell's line
+    assert f"rnn_step_forward raised KeyError (line {cell_line - def_line + 1} of rnn_step_forward)" in text, text
     assert f"line {cell_line} of your cell, in rnn_step_forward: q = {{}}['missing']" in text
     # one line per exercise, right under its heading
     section = text.split("## Exercise 2.1 `rnn_step_forward`: failed\n\n")[1]
