@@ -61,7 +61,7 @@ def _run(fn, losses, patience):
 PROBE = [0.9, 0.95, 0.7, 0.75, 0.5, 0.55, 0.52, 0.58, 0.6, 0.45, 0.3, 0.2]
 
 
-@register("13.1", "fit_with_early_stopping", "Early stopping that restores the best weights",
+@register("13.2", "fit_with_early_stopping", "Early stopping that restores the best weights",
           training.fit_with_early_stopping)
 def check_fit_with_early_stopping(fit_with_early_stopping):
     patience = 3
@@ -148,7 +148,7 @@ def _trials(fn, n, seed):
     return out, ev
 
 
-@register("13.2", "random_search", "Seeded random search, log-uniform learning rate", training.random_search)
+@register("13.1", "random_search", "Seeded random search, log-uniform learning rate", training.random_search)
 def check_random_search(random_search):
     trials, ev = _trials(random_search, 5, seed=0)
     for t, (lr, batch_size) in zip(trials, ev.calls):

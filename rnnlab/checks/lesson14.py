@@ -53,7 +53,7 @@ def _freq(notes, V=3):
     return np.bincount(notes, minlength=V) / len(notes)
 
 
-@register("14.1", "sample_melody", "Sampling a melody with a temperature", music.sample_melody)
+@register("14.2", "sample_melody", "Sampling a melody with a temperature", music.sample_melody)
 def check_sample_melody(sample_melody):
     fixed = _Fixed(P)
     notes = _melody(sample_melody, fixed, 6, 1.0, 0)
@@ -99,11 +99,11 @@ def check_sample_melody(sample_melody):
 
 
 # --------------------------------------------------------------------------------------
-# Exercise 14.2: the TimeDistributed model
+# Exercise 14.1: the TimeDistributed model
 # --------------------------------------------------------------------------------------
 
 def reference_video_model(frames, size, n_classes):
-    """TimeDistributed CNN + LSTM: the model of exercise 14.2."""
+    """TimeDistributed CNN + LSTM: the model of exercise 14.1."""
     from ..session import import_keras
     keras = import_keras(seed=None)
     L = keras.layers
@@ -201,7 +201,7 @@ def _build(build_video_model, frames, size, n_classes):
         raise
 
 
-@register("14.2", "build_video_model", "A TimeDistributed CNN + LSTM to a specification", reference_video_model)
+@register("14.1", "build_video_model", "A TimeDistributed CNN + LSTM to a specification", reference_video_model)
 def check_build_video_model(build_video_model):
     for frames, size, n_classes in [(6, 12, 4), (5, 10, 3)]:
         where = f" (frames={frames}, size={size}, n_classes={n_classes})"

@@ -38,7 +38,7 @@ SAMPLE_MISTAKES = {
 
 @pytest.mark.parametrize("wrong, phrase", planted(SAMPLE_MISTAKES))
 def test_sample_melody_check_names_the_mistake(wrong, phrase):
-    assert_hint_names("14.1", wrong, phrase)
+    assert_hint_names("14.2", wrong, phrase)
 
 
 def test_sample_melody_check_accepts_the_log_form():
@@ -50,7 +50,7 @@ def test_sample_melody_check_accepts_the_log_form():
             q = np.exp(z - z.max())
             notes.append(int(rng.choice(len(q), p=q / q.sum())))
         return np.array(notes)
-    assert checks.evaluate("14.1", sample_melody).passed
+    assert checks.evaluate("14.2", sample_melody).passed
 
 
 def video_model_with(keras, conv_wrapped=True, flatten_wrapped=True, units=32, filters=8, activation="softmax",
@@ -87,7 +87,7 @@ VIDEO_MISTAKES = {
 
 @pytest.mark.parametrize("kwargs, phrase", planted(VIDEO_MISTAKES))
 def test_build_video_model_check_names_the_mistake(keras, kwargs, phrase):
-    assert_hint_names("14.2", video_model_with(keras, **kwargs), phrase)
+    assert_hint_names("14.1", video_model_with(keras, **kwargs), phrase)
 
 
 def test_build_video_model_check_accepts_a_functional_model(keras):
@@ -99,7 +99,7 @@ def test_build_video_model_check_accepts_a_functional_model(keras):
         h = L.TimeDistributed(L.MaxPooling2D((2, 2)))(h)
         h = L.TimeDistributed(L.Flatten())(h)
         return keras.Model(x, L.Dense(n_classes, activation="softmax")(L.LSTM(32)(h)))
-    assert checks.evaluate("14.2", build_video_model).passed
+    assert checks.evaluate("14.1", build_video_model).passed
 
 
 # ---------------------------------------------------------------- generators
