@@ -25,9 +25,13 @@ The map: the folder tells the role, and each lesson's parts are here.
 | 12 time series       | -                        | timeseries           | forecast                | lesson12  |
 | 13 training practice | -                        | synthetic            | training                | lesson13  |
 | 14 hybrids           | lstm (numpy composer)    | music, video         | (Keras in the notebook) | lesson14  |
+| 15 speech            | ctc                      | speech               | speech                  | lesson15  |
+| 99 FAQ and glossary  | -                        | -                    | -                       | -         |
 
-Figures and explorers are in viz/ (plots, explorers: lessons 02, 04, 05, 09, 10); quizzes, the
-progress store and the dashboard in course/; grading/ grades submissions (`python -m rnnlab grade`).
+Figures and explorers are in viz/ (plots, explorers: lessons 02, 04, 05, 09, 10; speech: lesson 15's
+spectrograms, CTC posteriors and `show_ctc_explorer`); quizzes, the progress store, the dashboard and the
+glossary of the last notebook in course/; grading/ grades submissions (`python -m rnnlab grade`) and
+builds a gradebook across lessons with LMS export (`python -m rnnlab gradebook`).
 
 Layers, lowest first; a module imports only from its own layer or lower ones:
   _shapes, outcomes, claims                  shape checks that teach; shared names; verdict lines
@@ -37,7 +41,8 @@ Layers, lowest first; a module imports only from its own layer or lower ones:
   models/                                    Keras builders, numpy models
   course/progress                            the progress store (a leaf)
   checks/                                    the exercise checks
-  viz/, course/quiz, course/dashboard        what the learner sees
+  viz/, course/quiz, course/dashboard,      what the learner sees
+  course/glossary
   grading/, authoring, robust, doctor, cli   tools for instructors and authors
 """
 from .session import course_root, seed, setup
