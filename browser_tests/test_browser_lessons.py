@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED = ("02", "04")             # lessons with an explorer: must be tested whenever they exist
+REQUIRED = ("02", "04", "15")           # lessons with an explorer: must be tested whenever they exist
 RUN_ALL_TIMEOUT = 300               # s, for a whole lesson to run in the browser's kernel
 KERNEL_TIMEOUT = 120                # s, for a kernel to start
 UPDATE_TIMEOUT = 60                 # s, for an explorer to respond to one slider move
@@ -36,7 +36,8 @@ def _lesson_path(key: str) -> Path | None:
 
 def _calls_explorer(path: Path) -> bool:
     nb = nbformat.read(path, as_version=4)
-    return any(c.cell_type == "code" and re.search(r"\bshow_\w+\s*\(", c.source) and "explorers" in c.source
+    # explorers.show_* (lessons 02-10) or any show_*_explorer (e.g. lesson 15's vs.show_ctc_explorer)
+    return any(c.cell_type == "code" and re.search(r"\bexplorers\.show_\w+\s*\(|\bshow_\w*explorer\s*\(", c.source)
                for c in nb.cells)
 
 
