@@ -7,6 +7,7 @@
     ref.dot_attention(queries, values, mask=None) -> (context, weights)   # attention.py: Luong dot attention
     ref.ctc_loss(logits, labels, blank=0) -> float                        # ctc.py: CTC forward algorithm
     ref.ctc_greedy_decode(logits, blank=0) -> list[int]                   # ctc.py: best-path decoding
+    ref.beam_search(step, start, end, width, max_len, alpha) -> (ids, logp)  # decoding.py: beam search
 
 numpy, batch-major, weights in Keras' own layout (`layer.set_weights([Wx, Wh, b])` gives the same
 numbers). Every function computes in the dtype of its inputs and never modifies its arguments;
@@ -17,6 +18,7 @@ sigmoid and softmax of the course, `layout.py` the gate-block layout and the sha
 from .activations import sigmoid, softmax
 from .attention import dot_attention
 from .ctc import ctc_greedy_decode, ctc_loss
+from .decoding import beam_search
 from .gru import GRUCache, GRUStepCache, gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from .lstm import LSTMCache, LSTMStepCache, lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from .rnn import RNNCache, RNNStepCache, rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
@@ -30,4 +32,5 @@ __all__ = [
     "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward",
     "dot_attention",
     "ctc_loss", "ctc_greedy_decode",
+    "beam_search",
 ]

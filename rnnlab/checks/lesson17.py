@@ -1,0 +1,133 @@
+"""Checks of lesson 17 (sequence to sequence): beam_search in numpy.
+
+The learner's beam search runs on small made-up "models": step functions whose log-probabilities are
+a fixed pseudo-random function of the prefix. Its answers are compared with the reference and, when
+they differ, with the answers of the typical wrong versions (`_variant`), so the hint names the mistake.
+"""
+import numpy as np
+
+from ..reference import decoding as ref_dec
+from . import register
+from .probes import Mistake, as_number, quiet_call
+
+END, START, V = 0, 1, 6
+
+
+def toy_step(seed: int, sharp: float = 2.0):
+    """A step function: log-probabilities over V tokens, a pseudo-random function of (seed, prefix).
+    The end token (0) grows likelier as the prefix grows; the start token (1) is never written."""
+    def step(prefixes):
+        out = np.empty((len(prefixes), V))
+        for k, p in enumerate(prefixes):
+            key = [seed] + [int(t) for t in p]
+            logits = sharp * np.random.default_rng(key).standard_normal(V)
+            logits[END] += 0.6 * (len(p) - 3)
+            logits[START] = -np.inf
+            m = logits[np.isfinite(logits)].max()
+            out[k] = logits - (m + np.log(np.exp(logits - m).sum()))
+        return out
+    return step
+
+
+def _variant(step, start, end, width, max_len, alpha, combine="add", normalise=True, keep_finished=False,
+             steps_offset=0):
+    """Beam search with one typical mistake (the defaults give the reference's answer)."""
+    beam = [([start], 0.0 if combine != "multiply" else 1.0, False)]
+    finished = []
+    for _ in range(max_len + steps_offset):
+        live = [h for h in beam if not h[2]]
+        if not live:
+            break
+        logp = np.asarray(step([p for p, _, _ in live]), dtype=np.float64)
+        cands = []
+        for k, (p, s, _) in enumerate(live):
+            for tok in range(logp.shape[1]):
+                if not np.isfinite(logp[k, tok]):
+                    continue
+                total = {"add": s + logp[k, tok], "multiply": s * np.exp(logp[k, tok]),
+                         "last": logp[k, tok]}[combine]
+                cands.append((p + [tok], total, tok == end))
+        if keep_finished:
+            cands += [h for h in beam if h[2]]
+        cands.sort(key=lambda h: -h[1])
+        beam = cands[:width]
+        if not keep_finished:
+            finished += [h for h in beam if h[2]]
+            beam = [h for h in beam if not h[2]]
+    pool = finished + beam
+
+    def rank(h):
+        return h[1] / (len(h[0]) - 1) ** alpha if normalise else h[1]
+    best = max(pool, key=rank)
+    return best[0][1:]
+
+
+PROBES = [dict(seed=s, width=w, max_len=m, alpha=a)
+          for s, w, m, a in [(0, 3, 6, 1.0), (1, 2, 5, 1.0), (2, 4, 7, 0.7), (3, 3, 4, 1.0), (4, 5, 8, 1.0),
+                             (5, 2, 6, 0.0), (6, 3, 3, 1.0), (7, 4, 6, 1.0), (8, 1, 5, 1.0), (9, 3, 8, 0.5),
+                             (10, 2, 4, 1.0), (11, 4, 5, 1.0)]]
+
+MISTAKES = [
+    (dict(combine="last"), "you ranked the hypotheses by the last step's log-probability only: rank by the SUMMED "
+                           "log-probability of the whole prefix (the hypothesis's score + logp of the new token)."),
+    (dict(normalise=False), "no length normalisation: choose the winner among the finished hypotheses by "
+                            "score / length**alpha (length = tokens after the start, end token included); the raw "
+                            "sum favours short outputs."),
+    (dict(keep_finished=True), "you kept finished hypotheses in the beam: a hypothesis that writes the end token "
+                               "leaves the beam (into a list of finished ones) and frees its place for a live one."),
+    (dict(steps_offset=-1), "off by one in the maximum length: a hypothesis may grow to max_len tokens after the "
+                            "start (loop max_len times), you stopped one step early."),
+    (dict(steps_offset=1), "off by one in the maximum length: a hypothesis may grow to at most max_len tokens after "
+                           "the start (loop max_len times), you ran one step more."),
+    (dict(combine="multiply"), "you multiplied probabilities instead of adding log-probabilities: a hypothesis's "
+                               "score is the SUM of its tokens' log-probabilities (score + logp), which never "
+                               "underflows, and the score returned is that sum (a negative number)."),
+]
+
+
+MULTIPLY_HINT = MISTAKES[-1][1]
+
+
+def _as_ids(out, what):
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise Mistake(f"{what} should return a pair (tokens, score): the best token list (without the start "
+                      f"token) and its summed log-probability; got {type(out).__name__}.")
+    ids, score = out
+    arr = np.asarray(ids)
+    if arr.ndim != 1 or (arr.size and not np.issubdtype(arr.dtype, np.integer)):
+        raise Mistake(f"{what}: the tokens should be a flat list of ints, got {arr.dtype} of shape {arr.shape}.")
+    return [int(t) for t in arr], as_number(score, "the score", "the summed log-probability")
+
+
+@register("17.1", "beam_search", "Beam search with finished hypotheses and length normalisation",
+          ref_dec.beam_search, shapes="step(prefixes) -> (len(prefixes), V) log-probabilities")
+def check_beam_search(beam_search):
+    got_all, exp_all = [], []
+    for pr in PROBES:
+        step = toy_step(pr["seed"])
+        out = quiet_call(lambda *a: beam_search(step, START, END, pr["width"], pr["max_len"], pr["alpha"]))
+        ids, score = _as_ids(out, "beam_search")
+        exp_ids, exp_score = ref_dec.beam_search(step, START, END, pr["width"], pr["max_len"], pr["alpha"])
+        if ids and ids[0] == START and ids[1:] == exp_ids:
+            raise Mistake("your tokens start with the start token: return the tokens written AFTER it.")
+        if 0 < score <= 1 and exp_score < 0:
+            raise Mistake(MULTIPLY_HINT)
+        got_all.append(ids)
+        exp_all.append((exp_ids, exp_score, score))
+    if all(g == e[0] for g, e in zip(got_all, exp_all)):
+        bad = [(e[1], e[2]) for e in exp_all if abs(e[1] - e[2]) > 1e-6]
+        if bad:
+            raise Mistake(f"the right tokens, but the score returned is {bad[0][1]:.4f} instead of {bad[0][0]:.4f}: "
+                          "return the hypothesis's summed log-probability (not normalised by length).")
+        return
+    for change, hint in MISTAKES:
+        wrong = [_variant(toy_step(pr["seed"]), START, END, pr["width"], pr["max_len"], pr["alpha"], **change)
+                 for pr in PROBES]
+        if wrong == got_all and wrong != [e[0] for e in exp_all]:
+            raise Mistake(hint)
+    k = next(i for i, (g, e) in enumerate(zip(got_all, exp_all)) if g != e[0])
+    pr = PROBES[k]
+    raise Mistake(f"with width={pr['width']}, max_len={pr['max_len']}, alpha={pr['alpha']} your beam search "
+                  f"returned {got_all[k]}, expected {exp_all[k][0]}. Extend every live hypothesis by every token, "
+                  "keep the `width` best by summed log-probability, move those ending in `end` to a finished list, "
+                  "and pick the winner by score / length**alpha.")
