@@ -4,9 +4,12 @@ import csv
 import re
 from pathlib import Path
 
+import nbformat
+
 from rnnlab.grading.options import HEADER, Report, Row
 from rnnlab.grading.report import summary_table, write_outputs
 from rnnlab.outcomes import Status
+from rnnlab.session import course_root
 
 
 def test_grades_csv_has_the_header_and_plain_status_names(tmp_path):
@@ -40,7 +43,10 @@ def test_feedback_gives_the_checks_own_hints(hostile):
     assert "SIGSEGV" in (fb / "segfault.md").read_text()
     assert "memory" in (fb / "memory_bomb.md").read_text()
     assert "not attempted" in (fb / "deleted_exercise_cell.md").read_text()
-    assert "cell 8, which defines `rnn_step_forward`, was graded" in (fb / "cell_without_metadata.md").read_text()
+    lesson = nbformat.read(course_root() / "lessons" / "02_hidden_state.ipynb", as_version=4)
+    cell = 1 + next(i for i, c in enumerate(lesson.cells)       # as Jupyter counts cells: from 1
+                    if c.get("metadata", {}).get("rnnlab", {}).get("exercise") == "2.1")
+    assert f"cell {cell}, which defines `rnn_step_forward`, was graded" in (fb / "cell_without_metadata.md").read_text()
     assert "lesson 02 was taken from its exercise cells" in (fb / "no_lesson_metadata.md").read_text()
     assert "not valid JSON" in (fb / "invalid_json.md").read_text()
 
