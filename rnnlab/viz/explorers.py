@@ -10,6 +10,16 @@ from .. import reference as ref
 from .plots import ACTIVATIONS
 
 
+def _row(*controls):
+    """A row of controls that wraps onto a second line on a narrow screen instead of overflowing, with
+    every description shown in full (ipywidgets cuts descriptions longer than its default width)."""
+    import ipywidgets as w
+    for c in controls:
+        if getattr(c, "description", ""):
+            c.style.description_width = "initial"
+    return w.HBox(list(controls), layout=w.Layout(flex_flow="row wrap", align_items="center", width="100%"))
+
+
 # --------------------------------------------------------------------------------------
 # Lesson 02: stepping an RNN through a sequence
 # --------------------------------------------------------------------------------------
@@ -102,7 +112,7 @@ def show_stepping(T: int = 20):
     for control in (step, wx, wh, act):
         control.observe(redraw, names="value")
     redraw()
-    box = w.VBox([w.HBox([step, act]), w.HBox([wx, wh]), status, out])
+    box = w.VBox([_row(step, act), _row(wx, wh), status, out])
     box.add_class("rnnlab-explorer")
     display(box)
 
@@ -263,7 +273,7 @@ def gradient_explorer_widget(T: int = 60, H: int = 32):
     for control in (radius, act):
         control.observe(redraw, names="value")
     redraw()
-    box = w.VBox([w.HBox([radius, act]), status, out])
+    box = w.VBox([_row(radius, act), status, out])
     box.add_class("rnnlab-explorer")
     return box
 
@@ -324,7 +334,7 @@ def show_generation(lm, vocab, prompt: str = "def ", n: int = 200, sampler=None)
     for control in (temperature, box_prompt, seed):
         control.observe(redraw, names="value")
     redraw()
-    box = w.VBox([w.HBox([box_prompt, temperature, seed]), out])
+    box = w.VBox([_row(box_prompt, temperature, seed), out])
     box.add_class("rnnlab-explorer")
     display(box)
 
@@ -479,7 +489,7 @@ def lstm_stepping_widget(T: int = 30, H: int = 4):
     for control in (step, kind, height, bias):
         control.observe(redraw, names="value")
     redraw()
-    box = w.VBox([w.HBox([step, kind]), w.HBox([height, bias]), status, out])
+    box = w.VBox([_row(step, kind), _row(height, bias), status, out])
     box.add_class("rnnlab-explorer")
     return box
 
@@ -554,6 +564,6 @@ def attention_widget(translate, examples, title: str = "attention weights"):
     pick.observe(lambda change: redraw(change["new"]), names="value")
     own.on_submit(lambda box: redraw(box.value.strip().lower()))
     redraw(pick.value)
-    box = w.VBox([w.HBox([pick, own]), status, out])
+    box = w.VBox([_row(pick, own), status, out])
     box.add_class("rnnlab-explorer")
     return box
