@@ -30,26 +30,32 @@ def toy_step(seed: int, sharp: float = 2.0):
 
 
 def _variant(step, start, end, width, max_len, alpha, combine="add", normalise=True, keep_finished=False,
-             steps_offset=0):
-    """Beam search with one typical mistake (the defaults give the reference's answer)."""
-    beam = [([start], 0.0 if combine != "multiply" else 1.0, False)]
+             steps_offset=0, finish_on_end=True):
+    """Beam search with one typical mistake (the defaults give the reference's answer).
+
+    combine: how an extension is scored and ranked: "add" (score + logp), "multiply" (score * p),
+    "multiply_log" (score * logp), "last" (score and rank = logp of the last token only), "rank_last"
+    (rank by the last token's logp, but keep the summed score)."""
+    beam = [([start], 0.0 if combine != "multiply" else 1.0, False, 0.0)]
     finished = []
     for _ in range(max_len + steps_offset):
         live = [h for h in beam if not h[2]]
         if not live:
             break
-        logp = np.asarray(step([p for p, _, _ in live]), dtype=np.float64)
+        logp = np.asarray(step([h[0] for h in live]), dtype=np.float64)
         cands = []
-        for k, (p, s, _) in enumerate(live):
+        for k, (p, s, _, _) in enumerate(live):
             for tok in range(logp.shape[1]):
                 if not np.isfinite(logp[k, tok]):
                     continue
-                total = {"add": s + logp[k, tok], "multiply": s * np.exp(logp[k, tok]),
-                         "last": logp[k, tok]}[combine]
-                cands.append((p + [tok], total, tok == end))
+                lp = logp[k, tok]
+                total = {"add": s + lp, "multiply": s * np.exp(lp), "multiply_log": s * lp,
+                         "last": lp, "rank_last": s + lp}[combine]
+                key = lp if combine == "rank_last" else total
+                cands.append((p + [tok], total, finish_on_end and tok == end, key))
         if keep_finished:
             cands += [h for h in beam if h[2]]
-        cands.sort(key=lambda h: -h[1])
+        cands.sort(key=lambda h: -h[3])
         beam = cands[:width]
         if not keep_finished:
             finished += [h for h in beam if h[2]]
@@ -79,6 +85,12 @@ MISTAKES = [
                             "start (loop max_len times), you stopped one step early."),
     (dict(steps_offset=1), "off by one in the maximum length: a hypothesis may grow to at most max_len tokens after "
                            "the start (loop max_len times), you ran one step more."),
+    (dict(combine="rank_last"), "you ranked the extensions by the last token's log-probability only: keep the "
+                                "`width` best by the SUMMED log-probability of the whole prefix (score + logp)."),
+    (dict(combine="multiply_log"), "you multiplied log-probabilities: log-probabilities ADD (log(p1 * p2) = log p1 + "
+                                   "log p2), so a hypothesis's score is score + logp."),
+    (dict(finish_on_end=False), "hypotheses went on growing after the end token: a hypothesis whose last token is "
+                                "`end` is finished; move it to the finished list and do not extend it again."),
     (dict(combine="multiply"), "you multiplied probabilities instead of adding log-probabilities: a hypothesis's "
                                "score is the SUM of its tokens' log-probabilities (score + logp), which never "
                                "underflows, and the score returned is that sum (a negative number)."),
@@ -104,8 +116,17 @@ def _as_ids(out, what):
 def check_beam_search(beam_search):
     got_all, exp_all = [], []
     for pr in PROBES:
-        step = toy_step(pr["seed"])
+        model = toy_step(pr["seed"])
+        sizes = []
+
+        def step(prefixes, model=model, sizes=sizes):
+            sizes.append(len(prefixes))
+            return model(prefixes)
         out = quiet_call(lambda *a: beam_search(step, START, END, pr["width"], pr["max_len"], pr["alpha"]))
+        if sizes and max(sizes) > pr["width"]:
+            raise Mistake(f"with width={pr['width']} your beam asked the model about {max(sizes)} hypotheses at once: "
+                          "the beam grew. Keep only the `width` best extensions over ALL hypotheses together "
+                          "(not the `width` best of each), so the beam never holds more than `width`.")
         ids, score = _as_ids(out, "beam_search")
         exp_ids, exp_score = ref_dec.beam_search(step, START, END, pr["width"], pr["max_len"], pr["alpha"])
         if ids and ids[0] == START and ids[1:] == exp_ids:
@@ -120,11 +141,18 @@ def check_beam_search(beam_search):
             raise Mistake(f"the right tokens, but the score returned is {bad[0][1]:.4f} instead of {bad[0][0]:.4f}: "
                           "return the hypothesis's summed log-probability (not normalised by length).")
         return
+    # name the typical mistake whose answers agree best with the learner's (on at least 3 in 4 probes, and
+    # on more probes than the right answers do)
+    right = sum(g == e[0] for g, e in zip(got_all, exp_all))
+    best_hint, best_agree = None, max(right, int(np.ceil(0.75 * len(PROBES))) - 1)
     for change, hint in MISTAKES:
         wrong = [_variant(toy_step(pr["seed"]), START, END, pr["width"], pr["max_len"], pr["alpha"], **change)
                  for pr in PROBES]
-        if wrong == got_all and wrong != [e[0] for e in exp_all]:
-            raise Mistake(hint)
+        agree = sum(w == g for w, g in zip(wrong, got_all))
+        if agree > best_agree:
+            best_hint, best_agree = hint, agree
+    if best_hint:
+        raise Mistake(best_hint)
     k = next(i for i, (g, e) in enumerate(zip(got_all, exp_all)) if g != e[0])
     pr = PROBES[k]
     raise Mistake(f"with width={pr['width']}, max_len={pr['max_len']}, alpha={pr['alpha']} your beam search "

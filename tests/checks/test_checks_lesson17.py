@@ -94,3 +94,41 @@ def test_the_check_variants_reproduce_the_reference_and_each_mistake_changes_som
         wrong = [lesson17._variant(lesson17.toy_step(p["seed"]), 1, 0, p["width"], p["max_len"], p["alpha"], **change)
                  for p in lesson17.PROBES]
         assert wrong != reference, change
+
+
+def learner_variant(kind):
+    """Three more learner mistakes, written out in full: the beam grows (top `width` of each hypothesis),
+    finished hypotheses go on growing, ranking by the last token while the score is summed."""
+    def beam_search(step, start, end, width=3, max_len=20, alpha=1.0):
+        beam, finished = [([start], 0.0)], []
+        for _ in range(max_len):
+            if not beam:
+                break
+            logp = np.asarray(step([p for p, _ in beam]))
+            scores = np.array([s for _, s in beam])
+            total = scores[:, None] + logp
+            rank = logp if kind == "rank by last token" else total
+            V = logp.shape[1]
+            if kind == "beam grows":
+                picks = [(i, int(k)) for i in range(len(beam)) for k in np.argsort(-rank[i])[:width]]
+            else:
+                picks = [divmod(int(ix), V) for ix in np.argsort(-rank, axis=None)[:width]]
+            new = []
+            for i, k in picks:
+                if not np.isfinite(total[i, k]):
+                    continue
+                hyp = (beam[i][0] + [k], float(total[i, k]))
+                (finished if k == end and kind != "extends finished" else new).append(hyp)
+            beam = new
+        best = max(finished + beam, key=lambda h: h[1] / (len(h[0]) - 1) ** alpha)
+        return best[0][1:], best[1]
+    return beam_search
+
+
+@pytest.mark.parametrize("kind, phrase", [
+    ("beam grows", "the beam grew"),
+    ("extends finished", "went on growing after the end token"),
+    ("rank by last token", "last token's log-probability only"),
+])
+def test_more_beam_mistakes_are_named(kind, phrase):
+    assert_hint_names("17.1", learner_variant(kind), phrase)
