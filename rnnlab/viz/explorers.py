@@ -516,9 +516,11 @@ def attention_alignment(grid, source_chars, output_chars):
     return [(o, int(i), source_chars[i]) for o, i in zip(output_chars, top)]
 
 
-def draw_attention(ax, grid, source_chars, output_chars, title: str = ""):
-    """Heatmap: one row per output character, one column per input character."""
-    ax.imshow(grid, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+def draw_attention(ax, grid, source_chars, output_chars, title: str = "", colorbar: bool = False):
+    """Heatmap: one row per output character, one column per input character (colorbar=True adds the scale)."""
+    im = ax.imshow(grid, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, fraction=0.04, pad=0.02, label="attention weight")
     ax.set_xticks(range(len(source_chars)), [c if c != " " else "\u2423" for c in source_chars])
     ax.set_yticks(range(len(output_chars)), output_chars)
     ax.tick_params(length=0)
@@ -558,7 +560,7 @@ def attention_widget(translate, examples, title: str = "attention weights"):
         with out:
             out.clear_output(wait=True)
             fig, ax = plt.subplots(figsize=(max(5.0, 0.32 * len(src) + 1.5), 3.6))
-            draw_attention(ax, grid, src, dst, title)
+            draw_attention(ax, grid, src, dst, title, colorbar=True)
             plt.show()
 
     pick.observe(lambda change: redraw(change["new"]), names="value")
