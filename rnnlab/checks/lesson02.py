@@ -3,15 +3,32 @@ import numpy as np
 
 from .. import reference as ref
 from . import register
-from .probes import (Mistake, as_result_array, call, check_cache, diagnose, earlier_exercise, expect_dtype,
+from .numerics import Numerics
+from .probes import (Mistake, as_result_array, call, check_cache, diagnose, earlier_exercise,
                      expect_shape, rng, unpack)
+from .variants import Equations
 
 STEP, SEQ = ("h_next", "cache"), ("h", "cache")      # what rnn_step_forward and rnn_forward return
+H_NEXT = "h_next = tanh(x @ Wx + h_prev @ Wh + b)"
 
 
-def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0):
+def step_equations(e, x, h_prev, Wx, Wh, b):
+    """The lesson's step, with the places a learner can slip marked (rnnlab.checks.variants)."""
+    a = e.sum("h_next", {"x @ Wx": x @ e.T("Wx", Wx, fix="use x @ Wx with Wx as given, (D, H), not Wx.T"),
+                         "h_prev @ Wh": h_prev @ e.T("Wh", Wh, fix="use h_prev @ Wh with Wh as given, not Wh.T"),
+                         "b": b})
+    return {"h_next": e.act("h_next", "tanh", a)}
+
+
+STEP_EQUATIONS = Equations(
+    "rnn_step_forward", step_equations, args=("x", "h_prev", "Wx", "Wh", "b"), equations={"h_next": H_NEXT},
+    swaps=[("Wx", "Wh"), ("x", "h_prev")],
+    wrap=lambda out, a: (out["h_next"], ref.RNNStepCache(a[0], a[1], a[2], a[3], out["h_next"])))
+
+
+def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0, big=False):
     r = rng(seed)
-    x = r.standard_normal((N, D)).astype(dtype)
+    x = ((1000 if big else 1) * r.standard_normal((N, D))).astype(dtype)
     h = r.standard_normal((N, H)).astype(dtype)
     Wx = (0.5 * r.standard_normal((D, H))).astype(dtype)
     Wh = (0.5 * r.standard_normal((H, H))).astype(dtype)
@@ -30,7 +47,8 @@ def check_rnn_step_forward(rnn_step_forward):
     expected, _ = ref.rnn_step_forward(x, h, Wx, Wh, b)
     a = x @ Wx + h @ Wh + b
     expect_shape(h_next, expected.shape, what, "(N, H)")
-    diagnose(h_next, expected, what, [
+    variants = STEP_EQUATIONS.variants((x, h, Wx, Wh, b))
+    diagnose(h_next, expected, what, variants.candidates("h_next", first=[
         (np.tanh(x @ Wx + h @ Wh), "h_next is missing the bias: add b inside the tanh, tanh(x @ Wx + h_prev @ Wh + b)."),
         (np.tanh(x @ Wx + h @ Wh) + b, "b is added after the tanh: it belongs inside, tanh(x @ Wx + h_prev @ Wh + b)."),
         (a, "h_next is the pre-activation: apply np.tanh to x @ Wx + h_prev @ Wh + b."),
@@ -48,24 +66,51 @@ def check_rnn_step_forward(rnn_step_forward):
         (np.tanh(np.tanh(a)), "tanh is applied twice."),
         (np.tanh(x @ Wx) + np.tanh(h @ Wh) + np.tanh(b), "tanh is applied to each term separately: add the three "
                                                           "terms first, then apply one tanh."),
-    ])
+    ]))
     first = (cache, dict(x=x, h_prev=h, Wx=Wx, Wh=Wh, h_next=expected))
     # D != H: wrong axes show up as shape errors; the answer must follow the batch size.
     x, h, Wx, Wh, b = step_probe(N=2, D=3, H=5, seed=1)
     h_next = as_result_array(unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", STEP)[0], what)
     expected, _ = ref.rnn_step_forward(x, h, Wx, Wh, b)
     expect_shape(h_next, expected.shape, what + " (N=2, D=3, H=5)", "(N, H)")
-    diagnose(h_next, expected, what + " (N=2, D=3, H=5)")
-    # float32 in, float32 out
-    x, h, Wx, Wh, b = step_probe(dtype=np.float32, seed=2)
-    h_next = as_result_array(unpack(call(rnn_step_forward, x, h, Wx, Wh, b), "rnn_step_forward", STEP)[0], what)
-    expect_dtype(h_next, np.float32, what)
+    diagnose(h_next, expected, what + " (N=2, D=3, H=5)",
+             STEP_EQUATIONS.variants((x, h, Wx, Wh, b)).candidates("h_next"))
+    STEP_NUMERICS.run(rnn_step_forward)
     check_cache(first[0], ref.RNNStepCache, first[1])
 
 
-def seq_probe(N=3, T=3, D=4, H=4, seed=0, dtype=np.float64):
+STEP_NUMERICS = Numerics(
+    "rnn_step_forward",
+    probe=lambda N=None, T=None, dtype=np.float64, big=False: step_probe(N=N or 2, D=3, H=5, dtype=dtype, seed=7,
+                                                                         big=big),
+    outputs=lambda out, args: {"h_next": unpack(out, "rnn_step_forward", STEP)[0]},
+    reference=lambda *args: {"h_next": ref.rnn_step_forward(*args)[0]},
+    saturate="pre-activations x @ Wx + h_prev @ Wh + b in the hundreds and thousands")
+
+
+def forward_equations(e, x, h0, Wx, Wh, b):
+    """The loop of rnn_forward around the step's equations."""
+    N, T, _ = x.shape
+    h = np.zeros((N, T, h0.shape[1]))
+    h_t = e.pick("the first step", h0, right="h0", zeros=lambda: np.zeros_like(h0),
+                 fix="start from the given h0")
+    for t in e.range("t", T, fix="for t in range(T), t = 0, 1, ..., T - 1"):
+        h_next = step_equations(e, x[:, t], h_t, Wx, Wh, b)["h_next"]
+        h[:, t] = e.pick("h[:, t]", h_next, right="the new state h_next", h_prev=h_t,
+                         fix="store the state after step t, h[:, t] = h_next")
+        h_t = e.carry("the state h_t", h_next, h0, init_name="h0", fix="h_prev = h_next inside the loop")
+    return {"h": h}
+
+
+SEQ_EQUATIONS = Equations(
+    "rnn_forward", forward_equations, args=("x", "h0", "Wx", "Wh", "b"), equations={"h_next": H_NEXT},
+    swaps=[("Wx", "Wh")],
+    wrap=lambda out, a: (out["h"], ref.RNNCache(a[0], a[1], a[2], a[3], out["h"])))
+
+
+def seq_probe(N=3, T=3, D=4, H=4, seed=0, dtype=np.float64, big=False):
     r = rng(seed)
-    x = r.standard_normal((N, T, D)).astype(dtype)
+    x = ((1000 if big else 1) * r.standard_normal((N, T, D))).astype(dtype)
     h0 = r.standard_normal((N, H)).astype(dtype)
     Wx = (0.5 * r.standard_normal((D, H))).astype(dtype)
     Wh = (0.5 * r.standard_normal((H, H))).astype(dtype)
@@ -97,7 +142,7 @@ def check_rnn_forward(rnn_forward):
     skip_first, _ = ref.rnn_forward(x[:, 1:], h0, Wx, Wh, b)
     skip_first = np.concatenate([np.zeros_like(h0)[:, None], skip_first], axis=1)
     reversed_time, _ = ref.rnn_forward(x[:, ::-1], h0, Wx, Wh, b)
-    diagnose(h, expected, what, [
+    diagnose(h, expected, what, SEQ_EQUATIONS.variants((x, h0, Wx, Wh, b)).candidates("h", first=[
         (np.swapaxes(expected, 0, 1), "h is time-major (T, N, H); the course is batch-major: store step t in h[:, t]."),
         (swapped, "you indexed the time step as x[t]; x is (N, T, D), so step t is x[:, t]."),
         (np.swapaxes(swapped, 0, 1), "you indexed the time step as x[t] (and stored h[t]); x is (N, T, D): use x[:, t] and h[:, t]."),
@@ -111,7 +156,7 @@ def check_rnn_forward(rnn_forward):
         (from_zero, "the first step starts from zeros: start from the given h0."),
         (reversed_time, "the sequence is read backwards: go forward in time, t = 0, 1, ..., T - 1."),
         (reversed_time[:, ::-1], "the sequence is read backwards: go forward in time, t = 0, 1, ..., T - 1."),
-    ])
+    ]))
     first = (cache, dict(x=x, h0=h0, Wx=Wx, Wh=Wh, h=expected))
     # D != H and N != T
     x, h0, Wx, Wh, b = seq_probe(N=2, T=5, D=3, H=4, seed=1)
@@ -119,8 +164,17 @@ def check_rnn_forward(rnn_forward):
     expected, _ = ref.rnn_forward(x, h0, Wx, Wh, b)
     expect_shape(h, expected.shape, what + " (N=2, T=5, D=3, H=4)", "(N, T, H)")
     with earlier_exercise("2.1", "rnn_step_forward", "rnn_forward"):
-        diagnose(h, expected, what + " (N=2, T=5, D=3, H=4)")
-    x, h0, Wx, Wh, b = seq_probe(dtype=np.float32, seed=2)
-    h = as_result_array(unpack(call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward", SEQ)[0], what)
-    expect_dtype(h, np.float32, what)
+        diagnose(h, expected, what + " (N=2, T=5, D=3, H=4)",
+                 SEQ_EQUATIONS.variants((x, h0, Wx, Wh, b)).candidates("h"))
+    with earlier_exercise("2.1", "rnn_step_forward", "rnn_forward"):
+        SEQ_NUMERICS.run(rnn_forward)
     check_cache(first[0], ref.RNNCache, first[1])
+
+
+SEQ_NUMERICS = Numerics(
+    "rnn_forward",
+    probe=lambda N=None, T=None, dtype=np.float64, big=False: seq_probe(
+        N=N or 2, T=T or (12 if big else 4), D=3, H=5, seed=8, dtype=dtype, big=big),
+    outputs=lambda out, args: {"h": unpack(out, "rnn_forward", SEQ)[0]},
+    reference=lambda *args: {"h": ref.rnn_forward(*args)[0]},
+    sequence=True, saturate="inputs x of size 1000 (pre-activations in the hundreds and thousands)")

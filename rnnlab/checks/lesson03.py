@@ -15,8 +15,9 @@ import numpy as np
 from .. import reference as ref
 from ..reference.gradcheck import numerical_gradient, numerical_gradient_of, relative_error, verdict
 from . import register
-from .probes import (Mistake, as_result_array, diagnose, earlier_exercise, expect_dtype, expect_shape, rng,
-                     unpack)
+from .numerics import Numerics
+from .probes import (Mistake, as_result_array, diagnose, earlier_exercise, expect_shape, rng, unpack)
+from .variants import Equations
 
 GRAD_TOL = 1e-6      # relative error against numerical gradients that counts as right (float64 probes)
 STEP_NAMES = ("dx", "dh_prev", "dWx", "dWh", "db")
@@ -57,9 +58,33 @@ def _shape_hints(name, got, expected, symbols, extra=()):
 # 3.1 rnn_step_backward
 # --------------------------------------------------------------------------------------
 
-def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0):
+def step_backward_equations(e, dh_next, cache):
+    """The lesson's backward step, with the places a learner can slip marked (rnnlab.checks.variants)."""
+    x, h_prev, Wx, Wh, h_next = cache.x, cache.h_prev, cache.Wx, cache.Wh, cache.h_next
+    with np.errstate(all="ignore"):
+        a = np.arctanh(h_next)
+    deriv = e.deriv("da", "tanh", h_next, pre=a, out_name="h_next", pre_name="a (before the tanh)",
+                    others={"h_prev": h_prev, "dh_next": dh_next, "x": x})
+    da = e.mul("da", {"dh_next": dh_next, "(1 - h_next**2)": deriv})
+    dx = da @ e.T("dx", Wx.T, what="dx uses Wx without its transpose")
+    dh_prev = da @ e.T("dh_prev", Wh.T, what="dh_prev uses Wh without its transpose")
+    dWx = e.T("dWx", x.T @ da, what="dWx is transposed (da.T @ x)")
+    h_in = e.pick("dWh", h_prev, right="h_prev (what Wh multiplied)", h_next=h_next, x=x)
+    dWh = e.T("dWh", h_in.T @ da, what="dWh is transposed (da.T @ h_prev)")
+    db = e.reduce("db", "sum", da, axis=0, names=("the batch N", "the units H"))
+    return {"dx": dx, "dh_prev": dh_prev, "dWx": dWx, "dWh": dWh, "db": db}
+
+
+STEP_BACKWARD = Equations(
+    "rnn_step_backward", step_backward_equations, args=("dh_next", "cache"),
+    equations={"da": "da = dh_next * (1 - h_next**2)", "dx": "dx = da @ Wx.T", "dh_prev": "dh_prev = da @ Wh.T",
+               "dWx": "dWx = x.T @ da", "dWh": "dWh = h_prev.T @ da", "db": "db = da.sum(axis=0)"},
+    wrap=lambda out, a: tuple(out[n] for n in STEP_NAMES))
+
+
+def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0, big=False):
     r = rng(seed)
-    x = r.standard_normal((N, D)).astype(dtype)
+    x = ((1000 if big else 1) * r.standard_normal((N, D))).astype(dtype)
     h = r.standard_normal((N, H)).astype(dtype)
     Wx = (0.5 * r.standard_normal((D, H))).astype(dtype)
     Wh = (0.5 * r.standard_normal((H, H))).astype(dtype)
@@ -97,12 +122,15 @@ STEP_MISTAKES = {
 }
 
 
-def _diagnose_grads(got, expected, variants, names, what_prefix=""):
-    """Compare each gradient; when one differs, name the mistake whose output it equals."""
+def _diagnose_grads(got, expected, variants, names, what_prefix="", generated=None):
+    """Compare each gradient; when one differs, name the mistake whose output it equals (the hand-written
+    mistakes first, then the variants generated from the equations)."""
+    joint = dict(zip(names, got))
     for i, name in enumerate(names):
         cands = [(v[i], STEP_MISTAKES.get(m, m)) for m, v in variants.items()
                  if not np.allclose(v[i], expected[i], rtol=1e-9, atol=1e-12)]
-        diagnose(got[i], expected[i], what_prefix + name, cands)
+        diagnose(got[i], expected[i], what_prefix + name,
+                 generated.candidates(name, got=joint, first=cands) if generated is not None else cands)
 
 
 def _gradcheck_report(got, numerical, names):
@@ -136,7 +164,7 @@ def check_rnn_step_backward(rnn_step_backward):
     numerical = [numerical_gradient_of(f, a, dh) for a in (x, h, Wx, Wh, b)]
     errs, bad = _gradcheck_report(got, numerical, STEP_NAMES)
     if bad:
-        _diagnose_grads(got, expected, variants, STEP_NAMES)
+        _diagnose_grads(got, expected, variants, STEP_NAMES, generated=STEP_BACKWARD.variants((dh, cache)))
         raise Mistake(f"{bad[0]} fails the gradient check (relative error {errs[bad[0]]:.1e} against the "
                       "numerical gradient; about 1e-8 is right): compare it with the derivation line by line.")
     # D != H: transposes show up as shape errors, the batch size must be followed.
@@ -148,22 +176,63 @@ def check_rnn_step_backward(rnn_step_backward):
         extra = [((5, 3), f"{name} has shape (H, D) = (5, 3): transposed. It must have Wx's shape (D, H); "
                           "dWx = x.T @ da.")] if name == "dWx" else []
         _shape_hints(name + " (N=2, D=3, H=5)", g, e.shape, symbols[name], extra)
-        diagnose(g, e, name + " (N=2, D=3, H=5)")
-    # float32 in, float32 out
-    x, h, Wx, Wh, b, dh = step_probe(dtype=np.float32, seed=2)
-    _, cache = ref.rnn_step_forward(x, h, Wx, Wh, b)
-    got = unpack(_call_with_cache(rnn_step_backward, dh, cache, func), func, STEP_NAMES, arrays=True)
-    for name, g in zip(STEP_NAMES, got):
-        expect_dtype(g, np.float32, name)
+    generated = STEP_BACKWARD.variants((dh, cache))
+    joint = dict(zip(STEP_NAMES, got))
+    for name, g, e in zip(STEP_NAMES, got, expected):
+        diagnose(g, e, name + " (N=2, D=3, H=5)", generated.candidates(name, got=joint))
+    STEP_BACKWARD_NUMERICS.run(rnn_step_backward)
+
+
+def _step_backward_probe(N=None, T=None, dtype=np.float64, big=False):
+    x, h, Wx, Wh, b, dh = step_probe(N=N or 2, D=3, H=5, dtype=dtype, seed=6, big=big)
+    return dh, ref.rnn_step_forward(x, h, Wx, Wh, b)[1]
+
+
+STEP_BACKWARD_NUMERICS = Numerics(
+    "rnn_step_backward", probe=_step_backward_probe,
+    outputs=lambda out, args: dict(zip(STEP_NAMES, unpack(out, "rnn_step_backward", STEP_NAMES))),
+    reference=lambda *args: dict(zip(STEP_NAMES, ref.rnn_step_backward(*args))),
+    saturate="saturated states (h_next at -1 or 1, from pre-activations in the hundreds and thousands)")
 
 
 # --------------------------------------------------------------------------------------
 # 3.2 rnn_backward
 # --------------------------------------------------------------------------------------
 
-def seq_probe(N=3, T=3, D=4, H=4, seed=0, dtype=np.float64, last_only=False):
+def backward_equations(e, dh, cache):
+    """rnn_backward as the loop the lesson writes, with the places a learner can slip marked."""
+    x, h0, Wx, Wh, h = cache.x, cache.h0, cache.Wx, cache.Wh, cache.h
+    N, T, H = dh.shape
+    dx = np.zeros(x.shape)
+    dWx, dWh, db = np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(H)
+    dh_next = np.zeros((N, H))
+    for t in e.range("t", T, reverse=True, fix="for t in reversed(range(T)), from T - 1 down to 0"):
+        h_prev = h0 if t == 0 else h[:, t - 1]
+        d = e.sum("the gradient on h[:, t]", {"dh[:, t]": dh[:, t], "dh_next (from step t + 1)": dh_next},
+                  fix="dh[:, t] + dh_next, the upstream gradient plus what came back from step t + 1")
+        deriv = e.deriv("da", "tanh", h[:, t], out_name="h[:, t]", others={"h_prev (h[:, t - 1])": h_prev})
+        da = d * deriv
+        dx[:, t] = da @ e.T("dx", Wx.T, what="dx uses Wx without its transpose")
+        dWx = e.acc("dWx", dWx, x[:, t].T @ da)
+        dWh = e.acc("dWh", dWh, e.pick("dWh", h_prev, right="h_prev = h[:, t - 1]", **{"h[:, t]": h[:, t]}).T @ da)
+        db = e.acc("db", db, e.reduce("db", "sum", da, axis=0, names=("the batch N", "the units H")))
+        dh_next = da @ e.T("dh_prev", Wh.T, what="dh_prev uses Wh without its transpose")
+    dh0 = e.pick("dh0", dh_next, right="the dh_prev of step 0", zeros=lambda: np.zeros_like(dh_next))
+    return {"dx": dx, "dh0": dh0, "dWx": dWx, "dWh": dWh, "db": db}
+
+
+BACKWARD = Equations(
+    "rnn_backward", backward_equations, args=("dh", "cache"),
+    equations={"da": "da = (dh[:, t] + dh_next) * (1 - h[:, t]**2)", "dx": "dx[:, t] = da @ Wx.T",
+               "dh_prev": "dh_next = da @ Wh.T", "dWx": "dWx += x[:, t].T @ da",
+               "dWh": "dWh += h_prev.T @ da with h_prev = h[:, t - 1] (h0 at t = 0)", "db": "db += da.sum(axis=0)",
+               "dh0": "dh0 = the dh_next left after step 0"},
+    wrap=lambda out, a: tuple(out[n] for n in SEQ_NAMES))
+
+
+def seq_probe(N=3, T=3, D=4, H=4, seed=0, dtype=np.float64, last_only=False, big=False):
     r = rng(seed)
-    x = r.standard_normal((N, T, D)).astype(dtype)
+    x = ((1000 if big else 1) * r.standard_normal((N, T, D))).astype(dtype)
     h0 = r.standard_normal((N, H)).astype(dtype)
     Wx = (0.5 * r.standard_normal((D, H))).astype(dtype)
     Wh = (0.6 * r.standard_normal((H, H))).astype(dtype)
@@ -233,11 +302,13 @@ SEQ_MISTAKES = {
 }
 
 
-def _seq_diagnose(got, expected, variants, names, suffix=""):
+def _seq_diagnose(got, expected, variants, names, suffix="", generated=None):
+    joint = dict(zip(names, got))
     for i, name in enumerate(names):
         cands = [(v[i], SEQ_MISTAKES[m]) for m, v in variants.items()
                  if not np.allclose(v[i], expected[i], rtol=1e-9, atol=1e-12)]
-        diagnose(got[i], expected[i], name + suffix, cands)
+        diagnose(got[i], expected[i], name + suffix,
+                 generated.candidates(name, got=joint, first=cands) if generated is not None else cands)
 
 
 @register("3.2", "rnn_backward", "Backpropagation through time", ref.rnn_backward)
@@ -268,7 +339,7 @@ def check_rnn_backward(rnn_backward):
         if bad:
             when = " (upstream gradient only on the last step)" if last_only else ""
             with earlier_exercise("3.1", "rnn_step_backward", "rnn_backward"):
-                _seq_diagnose(got, expected, variants, SEQ_NAMES, when)
+                _seq_diagnose(got, expected, variants, SEQ_NAMES, when, generated=BACKWARD.variants((dh, cache)))
                 raise Mistake(f"{bad[0]}{when} fails the gradient check (relative error {errs[bad[0]]:.1e} "
                               "against the numerical gradient; about 1e-8 is right).")
     # N != T, D != H
@@ -278,13 +349,21 @@ def check_rnn_backward(rnn_backward):
     expected = ref.rnn_backward(dh, cache)
     for name, g, e in zip(SEQ_NAMES, got, expected):
         _shape_hints(name + " (N=2, T=5, D=3, H=4)", g, e.shape, symbols[name])
-        with earlier_exercise("3.1", "rnn_step_backward", "rnn_backward"):
-            diagnose(g, e, name + " (N=2, T=5, D=3, H=4)")
-    x, h0, Wx, Wh, b, dh = seq_probe(dtype=np.float32, seed=3)
-    _, cache = ref.rnn_forward(x, h0, Wx, Wh, b)
-    got = unpack(_call_with_cache(rnn_backward, dh, cache, func), func, SEQ_NAMES, arrays=True)
-    for name, g in zip(SEQ_NAMES, got):
-        expect_dtype(g, np.float32, name)
+    with earlier_exercise("3.1", "rnn_step_backward", "rnn_backward"):
+        _seq_diagnose(got, expected, {}, SEQ_NAMES, " (N=2, T=5, D=3, H=4)", generated=BACKWARD.variants((dh, cache)))
+        BACKWARD_NUMERICS.run(rnn_backward)
+
+
+def _backward_probe(N=None, T=None, dtype=np.float64, big=False):
+    x, h0, Wx, Wh, b, dh = seq_probe(N=N or 2, T=T or (10 if big else 4), D=3, H=4, seed=9, dtype=dtype, big=big)
+    return dh, ref.rnn_forward(x, h0, Wx, Wh, b)[1]
+
+
+BACKWARD_NUMERICS = Numerics(
+    "rnn_backward", probe=_backward_probe,
+    outputs=lambda out, args: dict(zip(SEQ_NAMES, unpack(out, "rnn_backward", SEQ_NAMES))),
+    reference=lambda *args: dict(zip(SEQ_NAMES, ref.rnn_backward(*args))), sequence=True,
+    saturate="saturated states (h at -1 or 1, from inputs of size 1000)")
 
 
 # --------------------------------------------------------------------------------------

@@ -9,16 +9,50 @@ import numpy as np
 
 from .. import reference as ref
 from . import register
+from .numerics import Numerics
 from .probes import (Mistake, as_result_array, call, check_cache, close, diagnose, earlier_exercise, expect_dtype,
                      expect_shape, rng, unpack)
+from .variants import Equations
 
 BLOCKS = "ifco"        # Keras' gate order: input, forget, candidate (c), output
 sig = ref.sigmoid
+GATE = " (a gate's values lie in (0, 1))"
+LSTM_LINES = {
+    "a": "a = x @ Wx + h_prev @ Wh + b",
+    "the input gate i": "i = sigmoid(a[:, :H])", "the forget gate f": "f = sigmoid(a[:, H:2*H])",
+    "the candidate c_tilde": "c_tilde = np.tanh(a[:, 2*H:3*H])", "the output gate o": "o = sigmoid(a[:, 3*H:])",
+    "c_next": "c_next = f * c_prev + i * c_tilde", "f * c_prev": "c_next = f * c_prev + i * c_tilde",
+    "i * c_tilde": "c_next = f * c_prev + i * c_tilde", "h_next": "h_next = o * np.tanh(c_next)",
+    "tanh(c_next)": "h_next = o * np.tanh(c_next)"}
+LSTM_ACTIVATIONS = ("the gates i, f and o use the sigmoid (values in (0, 1)), the candidate c_tilde uses tanh; "
+                    "c_next = f * c_prev + i * c_tilde, h_next = o * np.tanh(c_next)")
 
 
-def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0):
+def step_equations(e, x, h_prev, c_prev, Wx, Wh, b):
+    """The lesson's LSTM step, with the places a learner can slip marked (rnnlab.checks.variants)."""
+    H = h_prev.shape[1]
+    a = e.sum("a", {"x @ Wx": x @ Wx, "h_prev @ Wh": h_prev @ Wh, "b": b})
+    i = e.act("the input gate i", "sigmoid", a[:, :H], why=GATE, group="gates")
+    f = e.act("the forget gate f", "sigmoid", a[:, H:2 * H], why=GATE, group="gates")
+    g = e.act("the candidate c_tilde", "tanh", a[:, 2 * H:3 * H], why=" (values in (-1, 1))", group="gates")
+    o = e.act("the output gate o", "sigmoid", a[:, 3 * H:], why=GATE, group="gates")
+    kept = e.pick("f * c_prev", c_prev, right="c_prev", h_prev=h_prev)
+    c_next = e.sum("c_next", {"f * c_prev": e.mul("f * c_prev", {"f": f, "c_prev": kept}),
+                              "i * c_tilde": e.mul("i * c_tilde", {"i": i, "c_tilde": g})})
+    c_in = e.pick("tanh(c_next)", c_next, right="the new c_next", c_prev=c_prev)
+    h_next = e.mul("h_next", {"o": o, "tanh(c_next)": e.act("tanh(c_next)", "tanh", c_in, group="output")})
+    return {"h_next": h_next, "c_next": c_next}
+
+
+STEP_EQUATIONS = Equations(
+    "lstm_step_forward", step_equations, args=("x", "h_prev", "c_prev", "Wx", "Wh", "b"), equations=LSTM_LINES,
+    swaps=[("Wx", "Wh"), ("h_prev", "c_prev")], activations=LSTM_ACTIVATIONS,
+    wrap=lambda out, a: (out["h_next"], out["c_next"], ref.lstm_step_forward(*a)[2]))
+
+
+def step_probe(N=3, D=4, H=4, dtype=np.float64, seed=0, big=False):
     r = rng(seed)
-    x = r.standard_normal((N, D)).astype(dtype)
+    x = ((1000 if big else 1) * r.standard_normal((N, D))).astype(dtype)
     h = r.standard_normal((N, H)).astype(dtype)
     c = (2 * r.standard_normal((N, H))).astype(dtype)
     Wx = (0.5 * r.standard_normal((D, 4 * H))).astype(dtype)
@@ -97,7 +131,7 @@ def step_mistakes(x, h, c_prev, Wx, Wh, b):
     return out
 
 
-def _match_step(h_next, c_next, expected_h, expected_c, mistakes, what=""):
+def _match_step(h_next, c_next, expected_h, expected_c, mistakes, what="", generated=None):
     if close(h_next, expected_h) and close(c_next, expected_c):
         return
     for wrong_h, wrong_c, hint in mistakes:
@@ -105,6 +139,9 @@ def _match_step(h_next, c_next, expected_h, expected_c, mistakes, what=""):
             raise Mistake(hint)
     if close(h_next, expected_c) and close(c_next, expected_h):
         raise Mistake("h_next and c_next are swapped: return (h_next, c_next, cache).")
+    hint = generated.explain({"h_next": h_next, "c_next": c_next}) if generated is not None else None
+    if hint:
+        raise Mistake(hint)
     for wrong_h, wrong_c, hint in mistakes:       # the cell is right or wrong in the same way as a known mistake
         if close(c_next, wrong_c) and not close(c_next, expected_c):
             raise Mistake(hint)
@@ -121,7 +158,7 @@ def check_lstm_step_forward(lstm_step_forward):
     eh, ec, ecache = ref.lstm_step_forward(*probe)
     expect_shape(h_next, eh.shape, "h_next", "(N, H)")
     expect_shape(c_next, ec.shape, "c_next", "(N, H)")
-    _match_step(h_next, c_next, eh, ec, step_mistakes(*probe))
+    _match_step(h_next, c_next, eh, ec, step_mistakes(*probe), generated=STEP_EQUATIONS.variants(probe))
     x, h, c, Wx, Wh, b = probe
     check_cache(cache, ref.LSTMStepCache, dict(x=x, h_prev=h, c_prev=c, Wx=Wx, Wh=Wh, i=ecache.i, f=ecache.f,
                                                 c_tilde=ecache.c_tilde, o=ecache.o, c_next=ec))
@@ -131,17 +168,52 @@ def check_lstm_step_forward(lstm_step_forward):
     eh, ec, _ = ref.lstm_step_forward(*probe)
     h_next, c_next = as_result_array(h_next, "h_next"), as_result_array(c_next, "c_next")
     expect_shape(h_next, eh.shape, "h_next (N=2, D=3, H=5)", "(N, H)")
-    _match_step(h_next, c_next, eh, ec, step_mistakes(*probe), " (N=2, D=3, H=5)")
-    # float32 in, float32 out
-    probe = step_probe(dtype=np.float32, seed=2)
-    h_next, c_next, _ = unpack(call(lstm_step_forward, *probe), func, names)
-    expect_dtype(as_result_array(h_next, "h_next"), np.float32, "h_next")
-    expect_dtype(as_result_array(c_next, "c_next"), np.float32, "c_next")
+    _match_step(h_next, c_next, eh, ec, step_mistakes(*probe), " (N=2, D=3, H=5)",
+                generated=STEP_EQUATIONS.variants(probe))
+    STEP_NUMERICS.run(lstm_step_forward)
 
 
-def seq_probe(N=3, T=3, D=4, H=4, seed=0, dtype=np.float64):
+STEP_NUMERICS = Numerics(
+    "lstm_step_forward",
+    probe=lambda N=None, T=None, dtype=np.float64, big=False: step_probe(N=N or 2, D=3, H=5, dtype=dtype, seed=7,
+                                                                         big=big),
+    outputs=lambda out, args: dict(zip(("h_next", "c_next"), unpack(out, "lstm_step_forward",
+                                                                     ("h_next", "c_next", "cache"))[:2])),
+    reference=lambda *args: dict(zip(("h_next", "c_next"), ref.lstm_step_forward(*args)[:2])),
+    saturate="pre-activations a = x @ Wx + h_prev @ Wh + b in the hundreds and thousands")
+
+
+def forward_equations(e, x, h0, Wx, Wh, b, c0=None):
+    """The loop of lstm_forward around the step's equations."""
+    N, T, _ = x.shape
+    c0 = np.zeros_like(h0) if c0 is None else c0
+    h = np.zeros((N, T, h0.shape[1]))
+    h_t = h0
+    c_t = e.pick("the first cell state", c0, right="c0", zeros=lambda: np.zeros_like(c0),
+                 fix="start from c0 when it is given (zeros only when c0 is None)")
+    for t in e.range("t", T, fix="for t in range(T), t = 0, 1, ..., T - 1"):
+        out = step_equations(e, x[:, t], h_t, c_t, Wx, Wh, b)
+        h[:, t] = e.pick("h[:, t]", out["h_next"], right="the new state h_next", h_prev=h_t, c_next=out["c_next"],
+                         fix="store h[:, t] = h_next, the step's new hidden state")
+        h_t = e.carry("the hidden state h_t", out["h_next"], h0, init_name="h0", fix="h_t = h_next inside the loop")
+        c_t = e.carry("the cell state c_t", out["c_next"], c0, init_name="c0", fix="c_t = c_next inside the loop")
+    return {"h": h}
+
+
+SEQ_EQUATIONS = Equations(
+    "lstm_forward", forward_equations, args=("x", "h0", "Wx", "Wh", "b", "c0"), equations=LSTM_LINES,
+    swaps=[("Wx", "Wh"), ("h0", "c0")], activations=LSTM_ACTIVATIONS,
+    wrap=lambda out, a: (out["h"], _cache_for(out["h"], *a)))
+
+
+def _cache_for(h, x, h0, Wx, Wh, b, c0=None):
+    c = ref.lstm_forward(x, h0, Wx, Wh, b, c0)[1]
+    return ref.LSTMCache(c.x, c.h0, c.c0, c.Wx, c.Wh, c.i, c.f, c.c_tilde, c.o, c.c, h)
+
+
+def seq_probe(N=3, T=3, D=4, H=4, seed=0, dtype=np.float64, big=False):
     r = rng(seed)
-    x = r.standard_normal((N, T, D)).astype(dtype)
+    x = ((1000 if big else 1) * r.standard_normal((N, T, D))).astype(dtype)
     h0 = r.standard_normal((N, H)).astype(dtype)
     Wx = (0.5 * r.standard_normal((D, 4 * H))).astype(dtype)
     Wh = (0.5 * r.standard_normal((H, 4 * H))).astype(dtype)
@@ -193,7 +265,7 @@ def check_lstm_forward(lstm_forward):
         raise Mistake(f"h has shape {h.shape} = (N, H): that is only the last state. Return every state, "
                       f"stacked as (N, T, H) = {expected.shape}.")
     expect_shape(h, expected.shape, "h", "(N, T, H)")
-    diagnose(h, expected, "h", variants)
+    diagnose(h, expected, "h", SEQ_EQUATIONS.variants(probe).candidates("h", first=variants))
     check_cache(cache, ref.LSTMCache, dict(x=x, h0=h0, c0=c0, Wx=Wx, Wh=Wh, i=ecache.i, f=ecache.f,
                                             c_tilde=ecache.c_tilde, o=ecache.o, c=ecache.c, h=expected))
     # c0 left out: the cell starts from zeros, as in Keras
@@ -213,10 +285,18 @@ def check_lstm_forward(lstm_forward):
     expected, _ = ref.lstm_forward(x, h0, Wx, Wh, b, c0)
     expect_shape(h, expected.shape, "h (N=2, T=5, D=3, H=4)", "(N, T, H)")
     with earlier_exercise("5.1", "lstm_step_forward", "lstm_forward"):
-        diagnose(h, expected, "h (N=2, T=5, D=3, H=4)")
-    x, h0, Wx, Wh, b, c0 = seq_probe(dtype=np.float32, seed=2)
-    h, _ = unpack(call(lstm_forward, x, h0, Wx, Wh, b, c0), func, names)
-    expect_dtype(as_result_array(h, "h"), np.float32, "h")
+        diagnose(h, expected, "h (N=2, T=5, D=3, H=4)",
+                 SEQ_EQUATIONS.variants((x, h0, Wx, Wh, b, c0)).candidates("h"))
+        SEQ_NUMERICS.run(lstm_forward)
+
+
+SEQ_NUMERICS = Numerics(
+    "lstm_forward",
+    probe=lambda N=None, T=None, dtype=np.float64, big=False: seq_probe(
+        N=N or 2, T=T or (12 if big else 4), D=3, H=5, seed=8, dtype=dtype, big=big),
+    outputs=lambda out, args: {"h": unpack(out, "lstm_forward", ("h", "cache"))[0]},
+    reference=lambda *args: {"h": ref.lstm_forward(*args)[0]},
+    sequence=True, saturate="inputs x of size 1000 (pre-activations in the hundreds and thousands)")
 
 
 # --------------------------------------------------------------------------------------
@@ -275,6 +355,41 @@ def _backward_mistakes(dh, dc, cache):
 
 GRAD_NAMES = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
 GRAD_SHAPES = ("(N, D)", "(N, H)", "(N, H)", "(D, 4H)", "(H, 4H)", "(4H,)")
+BACKWARD_LINES = {
+    "dc": "dc = dc_next + dh_next * o * (1 - tanh(c_next)**2)",
+    "the path through h_next": "dc = dc_next + dh_next * o * (1 - tanh(c_next)**2)",
+    "da_i": "da_i = dc * c_tilde * i * (1 - i)", "da_f": "da_f = dc * c_prev * f * (1 - f)",
+    "da_c": "da_c = dc * i * (1 - c_tilde**2)", "da_o": "da_o = dh_next * tanh(c_next) * o * (1 - o)",
+    "dc_prev": "dc_prev = dc * f", "dx": "dx = da @ Wx.T", "dh_prev": "dh_prev = da @ Wh.T",
+    "dWx": "dWx = x.T @ da", "dWh": "dWh = h_prev.T @ da", "db": "db = da.sum(axis=0)"}
+
+
+def backward_equations(e, dh_next, dc_next, cache):
+    """The lesson's backward step, with the places a learner can slip marked (rnnlab.checks.variants)."""
+    i, f, g, o, c_prev, c_next = cache.i, cache.f, cache.c_tilde, cache.o, cache.c_prev, cache.c_next
+    tc = np.tanh(c_next)
+    dtanh = e.deriv("dc", "tanh", tc, pre=c_next, out_name="tanh(c_next)", pre_name="c_next", symbol="tanh(c_next)",
+                    fix=BACKWARD_LINES["dc"])
+    dc = e.sum("dc", {"dc_next": dc_next, "dh_next * o * (1 - tanh(c_next)**2)": e.mul(
+        "the path through h_next", {"dh_next": dh_next, "o": o, "(1 - tanh(c_next)**2)": dtanh})})
+    da_i = e.mul("da_i", {"dc": dc, "c_tilde": e.pick("da_i", g, right="c_tilde", c_prev=c_prev),
+                          "i * (1 - i)": e.deriv("da_i", "sigmoid", i, symbol="i", others={"c_tilde": g})})
+    da_f = e.mul("da_f", {"dc": dc, "c_prev": e.pick("da_f", c_prev, right="c_prev", c_next=c_next),
+                          "f * (1 - f)": e.deriv("da_f", "sigmoid", f, symbol="f")})
+    da_c = e.mul("da_c", {"dc": dc, "i": i, "(1 - c_tilde**2)": e.deriv("da_c", "tanh", g, symbol="c_tilde",
+                                                                       others={"i": i})})
+    da_o = e.mul("da_o", {"dh_next": dh_next, "tanh(c_next)": e.pick("da_o", tc, right="tanh(c_next)",
+                                                                    c_next=c_next),
+                          "o * (1 - o)": e.deriv("da_o", "sigmoid", o, symbol="o")})
+    da = np.concatenate([da_i, da_f, da_c, da_o], axis=1)
+    return {"dx": da @ cache.Wx.T, "dh_prev": da @ cache.Wh.T, "dc_prev": e.mul("dc_prev", {"dc": dc, "f": f}),
+            "dWx": cache.x.T @ da, "dWh": e.pick("dWh", cache.h_prev, right="h_prev", x=cache.x).T @ da,
+            "db": e.reduce("db", "sum", da, axis=0, names=("the batch N", "the gate columns 4H"))}
+
+
+BACKWARD = Equations("lstm_step_backward", backward_equations, args=("dh_next", "dc_next", "cache"),
+                     equations=BACKWARD_LINES, swaps=[("dh_next", "dc_next")],
+                     wrap=lambda out, a: tuple(out[n] for n in GRAD_NAMES))
 
 
 @register("5.3", "lstm_step_backward", "Backward through one LSTM step", ref.lstm_step_backward)
@@ -305,15 +420,25 @@ def check_lstm_step_backward(lstm_step_backward):
         for wrong, hint in _backward_mistakes(dh, dc, cache):
             if all(close(g, w) for g, w in zip(got, wrong)):
                 raise Mistake(hint)
+        generated = BACKWARD.variants((dh, dc, cache))
+        joint = dict(zip(GRAD_NAMES, got))
         for g, e, n in zip(got, expected, GRAD_NAMES):
-            diagnose(g, e, n + size)
-    # float32 in, float32 out
-    probe = step_probe(dtype=np.float32, seed=2)
-    _, _, cache = ref.lstm_step_forward(*probe)
-    ones = np.ones((3, 4), np.float32)
-    got = unpack(call(lstm_step_backward, ones, ones, cache), func, GRAD_NAMES)
-    for g, n in zip(got, GRAD_NAMES):
-        expect_dtype(as_result_array(g, n), np.float32, n)
+            diagnose(g, e, n + size, generated.candidates(n, got=joint))
+    BACKWARD_NUMERICS.run(lstm_step_backward)
+
+
+def _backward_probe(N=None, T=None, dtype=np.float64, big=False):
+    probe = step_probe(N=N or 2, D=3, H=5, dtype=dtype, seed=6, big=big)
+    r = rng(16)
+    dh, dc = (r.standard_normal((N or 2, 5)).astype(dtype) for _ in range(2))
+    return dh, dc, ref.lstm_step_forward(*probe)[2]
+
+
+BACKWARD_NUMERICS = Numerics(
+    "lstm_step_backward", probe=_backward_probe,
+    outputs=lambda out, args: dict(zip(GRAD_NAMES, unpack(out, "lstm_step_backward", GRAD_NAMES))),
+    reference=lambda *args: dict(zip(GRAD_NAMES, ref.lstm_step_backward(*args))),
+    saturate="saturated gates and cell (from pre-activations in the hundreds and thousands)")
 
 
 # --------------------------------------------------------------------------------------

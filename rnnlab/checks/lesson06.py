@@ -11,16 +11,65 @@ import numpy as np
 
 from .. import reference as ref
 from . import register
-from .probes import (Mistake, as_result_array, call, check_cache, diagnose, earlier_exercise, expect_dtype,
-                     expect_shape, rng, unpack)
+from .numerics import Numerics
+from .probes import (Mistake, as_result_array, call, check_cache, diagnose, earlier_exercise, expect_shape, rng,
+                     unpack)
+from .variants import Equations
 
 BLOCKS = "zrh"        # Keras' block order: update, reset, candidate
 sig = ref.sigmoid
+GATE = " (a gate's values lie in (0, 1))"
+GRU_LINES = {
+    "xw": "xw = x @ Wx + b[0] (reset_after=True) or x @ Wx + b (reset_after=False)",
+    "hw": "hw = h_prev @ Wh + b[1] (reset_after=True)",
+    "the update gate z": "z = sigmoid(xw[:, :H] + hw[:, :H])",
+    "the reset gate r": "r = sigmoid(xw[:, H:2*H] + hw[:, H:2*H])",
+    "h_next": "h_next = z * h_prev + (1 - z) * h_tilde",
+    "z * h_prev": "h_next = z * h_prev + (1 - z) * h_tilde",
+    "(1 - z) * h_tilde": "h_next = z * h_prev + (1 - z) * h_tilde"}
+CANDIDATE = {True: "h_tilde = np.tanh(xw[:, 2*H:] + r * hw[:, 2*H:]) (reset_after=True)",
+             False: "h_tilde = np.tanh(xw[:, 2*H:] + (r * h_prev) @ Wh[:, 2*H:]) (reset_after=False)"}
+GRU_ACTIVATIONS = "the gates z and r use the sigmoid (values in (0, 1)), the candidate h_tilde uses tanh"
 
 
-def step_probe(N=3, D=4, H=4, reset_after=True, dtype=np.float64, seed=0):
+def step_equations(e, x, h_prev, Wx, Wh, b):
+    """The lesson's GRU step in both layouts, with the places a learner can slip marked (rnnlab.checks.variants)."""
+    H = h_prev.shape[1]
+    after = np.ndim(b) == 2
+    xw = e.sum("xw", {"x @ Wx": x @ Wx, **({"b[0]": b[0]} if after else {"b": b})})
+    if after:
+        hw = e.sum("hw", {"h_prev @ Wh": h_prev @ Wh, "b[1]": b[1]}, like=xw)
+    else:
+        hw = e.sum("hw", {"h_prev @ Wh": h_prev @ Wh[:, :2 * H]}, fix="z and r add h_prev @ Wh[:, :2*H]")
+    z = e.act("the update gate z", "sigmoid", e.sum("the update gate z", {"xw[:, :H]": xw[:, :H],
+                                                                          "hw[:, :H]": hw[:, :H]}),
+              why=GATE, group="gates")
+    r = e.act("the reset gate r", "sigmoid", e.sum("the reset gate r", {"xw[:, H:2*H]": xw[:, H:2 * H],
+                                                                        "hw[:, H:2*H]": hw[:, H:2 * H]}),
+              why=GATE, group="gates")
+    fix = CANDIDATE[after]
+    if after:
+        reset = e.mul("r * hw[:, 2*H:]", {"r": r, "hw[:, 2*H:]": hw[:, 2 * H:]}, fix=fix)
+        pre = e.sum("the candidate h_tilde", {"xw[:, 2*H:]": xw[:, 2 * H:], "r * hw[:, 2*H:]": reset}, fix=fix)
+    else:
+        rh = e.mul("r * h_prev", {"r": r, "h_prev": h_prev}, fix=fix)
+        pre = e.sum("the candidate h_tilde", {"xw[:, 2*H:]": xw[:, 2 * H:],
+                                              "(r * h_prev) @ Wh[:, 2*H:]": rh @ Wh[:, 2 * H:]}, fix=fix)
+    hh = e.act("the candidate h_tilde", "tanh", pre, fix=fix, why=" (values in (-1, 1))", group="gates")
+    h_next = e.sum("h_next", {"z * h_prev": e.mul("z * h_prev", {"z": z, "h_prev": h_prev}),
+                              "(1 - z) * h_tilde": e.mul("(1 - z) * h_tilde", {"(1 - z)": 1 - z, "h_tilde": hh})})
+    return {"h_next": h_next}
+
+
+STEP_EQUATIONS = Equations(
+    "gru_step_forward", step_equations, args=("x", "h_prev", "Wx", "Wh", "b"), equations=GRU_LINES,
+    swaps=[("Wx", "Wh")], activations=GRU_ACTIVATIONS,
+    wrap=lambda out, a: (out["h_next"], ref.gru_step_forward(*a)[1]))
+
+
+def step_probe(N=3, D=4, H=4, reset_after=True, dtype=np.float64, seed=0, big=False):
     r = rng(seed)
-    x = r.standard_normal((N, D)).astype(dtype)
+    x = ((1000 if big else 1) * r.standard_normal((N, D))).astype(dtype)
     h = r.standard_normal((N, H)).astype(dtype)
     Wx = (0.5 * r.standard_normal((D, 3 * H))).astype(dtype)
     Wh = (0.5 * r.standard_normal((H, 3 * H))).astype(dtype)
@@ -136,7 +185,8 @@ def check_gru_step_forward(gru_step_forward):
         h_next, cache = _call_step(gru_step_forward, probe, what)
         expected, ecache = ref.gru_step_forward(*probe)
         expect_shape(h_next, expected.shape, what, "(N, H)")
-        diagnose(h_next, expected, what, step_mistakes(*probe))
+        diagnose(h_next, expected, what, STEP_EQUATIONS.variants(probe).candidates("h_next",
+                                                                                  first=step_mistakes(*probe)))
         x, h, Wx, Wh, b = probe
         fields = dict(x=x, h_prev=h, Wx=Wx, Wh=Wh, z=ecache.z, r=ecache.r, h_tilde=ecache.h_tilde)
         if reset_after:
@@ -154,16 +204,50 @@ def check_gru_step_forward(gru_step_forward):
         h_next, _ = _call_step(gru_step_forward, probe, what)
         expected, _ = ref.gru_step_forward(*probe)
         expect_shape(h_next, expected.shape, what, "(N, H)")
-        diagnose(h_next, expected, what, step_mistakes(*probe))
-    # float32 in, float32 out
+        diagnose(h_next, expected, what, STEP_EQUATIONS.variants(probe).candidates("h_next",
+                                                                                  first=step_mistakes(*probe)))
     for reset_after in (True, False):
-        h_next, _ = _call_step(gru_step_forward, step_probe(reset_after=reset_after, dtype=np.float32, seed=3), "h_next")
-        expect_dtype(h_next, np.float32, "h_next")
+        _step_numerics(reset_after).run(gru_step_forward)
 
 
-def seq_probe(N=3, T=3, D=4, H=4, reset_after=True, seed=0, dtype=np.float64):
+def _step_numerics(reset_after):
+    layout = f" (reset_after={reset_after})"
+    return Numerics(
+        "gru_step_forward",
+        probe=lambda N=None, T=None, dtype=np.float64, big=False: step_probe(
+            N=N or 2, D=3, H=5, reset_after=reset_after, dtype=dtype, seed=7, big=big),
+        outputs=lambda out, args: {"h_next" + layout: unpack(out, "gru_step_forward", ("h_next", "cache"))[0]},
+        reference=lambda *args: {"h_next" + layout: ref.gru_step_forward(*args)[0]},
+        saturate="pre-activations x @ Wx + h_prev @ Wh + b in the hundreds and thousands")
+
+
+def forward_equations(e, x, h0, Wx, Wh, b):
+    """The loop of gru_forward around the step's equations."""
+    N, T, _ = x.shape
+    h = np.zeros((N, T, h0.shape[1]))
+    h_t = h0
+    for t in e.range("t", T, fix="for t in range(T), t = 0, 1, ..., T - 1"):
+        h_next = step_equations(e, x[:, t], h_t, Wx, Wh, b)["h_next"]
+        h[:, t] = e.pick("h[:, t]", h_next, right="the new state h_next", h_prev=h_t,
+                         fix="store h[:, t] = h_next, the step's new state")
+        h_t = e.carry("the state h_t", h_next, h0, init_name="h0", fix="h_t = h_next inside the loop")
+    return {"h": h}
+
+
+SEQ_EQUATIONS = Equations(
+    "gru_forward", forward_equations, args=("x", "h0", "Wx", "Wh", "b"), equations=GRU_LINES,
+    swaps=[("Wx", "Wh")], activations=GRU_ACTIVATIONS,
+    wrap=lambda out, a: (out["h"], _cache_for(out["h"], *a)))
+
+
+def _cache_for(h, *args):
+    c = ref.gru_forward(*args)[1]
+    return ref.GRUCache(c.x, c.h0, c.Wx, c.Wh, c.z, c.r, c.h_tilde, c.rec_h, h, c.reset_after)
+
+
+def seq_probe(N=3, T=3, D=4, H=4, reset_after=True, seed=0, dtype=np.float64, big=False):
     r = rng(seed)
-    x = r.standard_normal((N, T, D)).astype(dtype)
+    x = ((1000 if big else 1) * r.standard_normal((N, T, D))).astype(dtype)
     h0 = r.standard_normal((N, H)).astype(dtype)
     Wx = (0.5 * r.standard_normal((D, 3 * H))).astype(dtype)
     Wh = (0.5 * r.standard_normal((H, 3 * H))).astype(dtype)
@@ -189,14 +273,14 @@ def check_gru_forward(gru_forward):
         stale = np.stack([ref.gru_step_forward(x[:, t], h0, Wx, Wh, b)[0] for t in range(T)], axis=1)
         shifted = np.concatenate([h0[:, None], expected[:, :-1]], axis=1)
         swapped, _ = ref.gru_forward(np.swapaxes(x, 0, 1), h0, Wx, Wh, b)
-        diagnose(h, expected, what, [
+        diagnose(h, expected, what, SEQ_EQUATIONS.variants(probe).candidates("h", first=[
             (np.swapaxes(expected, 0, 1), "h is time-major (T, N, H); the course is batch-major: store step t in h[:, t]."),
             (swapped, "You indexed the time step as x[t]; x is (N, T, D), so step t is x[:, t]."),
             (stale, "Every step starts from h0: carry the state (h_t = h_next) inside the loop."),
             (shifted, "h[:, t] holds the state BEFORE step t: store the new state h_next, not h_prev."),
             (np.repeat(expected[:, -1:], T, axis=1), "Every h[:, t] equals the last state: store each step's new array."),
             (np.zeros_like(expected), "h is all zeros: fill h[:, t] with each step's new state."),
-        ])
+        ]))
         fields = dict(x=x, h0=h0, Wx=Wx, Wh=Wh, z=ecache.z, r=ecache.r, h_tilde=ecache.h_tilde)
         if reset_after:
             fields["rec_h"] = ecache.rec_h
@@ -215,6 +299,18 @@ def check_gru_forward(gru_forward):
         expected, _ = ref.gru_forward(*probe)
         expect_shape(h, expected.shape, what, "(N, T, H)")
         with earlier_exercise("6.1", "gru_step_forward", "gru_forward"):
-            diagnose(h, expected, what)
-    h, _ = unpack(call(gru_forward, *seq_probe(dtype=np.float32, seed=3)), func, names)
-    expect_dtype(as_result_array(h, "h"), np.float32, "h")
+            diagnose(h, expected, what, SEQ_EQUATIONS.variants(probe).candidates("h"))
+    with earlier_exercise("6.1", "gru_step_forward", "gru_forward"):
+        for reset_after in (True, False):
+            _seq_numerics(reset_after).run(gru_forward)
+
+
+def _seq_numerics(reset_after):
+    layout = f" (reset_after={reset_after})"
+    return Numerics(
+        "gru_forward",
+        probe=lambda N=None, T=None, dtype=np.float64, big=False: seq_probe(
+            N=N or 2, T=T or (12 if big else 4), D=3, H=5, reset_after=reset_after, seed=8, dtype=dtype, big=big),
+        outputs=lambda out, args: {"h" + layout: unpack(out, "gru_forward", ("h", "cache"))[0]},
+        reference=lambda *args: {"h" + layout: ref.gru_forward(*args)[0]},
+        sequence=True, saturate="inputs x of size 1000 (pre-activations in the hundreds and thousands)")

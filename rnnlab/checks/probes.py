@@ -129,7 +129,7 @@ def expect_shape(got: np.ndarray, expected: tuple, what: str, symbols: str = "")
 
 def expect_dtype(got: np.ndarray, dtype, what: str) -> None:
     if got.dtype != np.dtype(dtype):
-        raise Mistake(f"{what} has dtype {got.dtype} but the inputs were {np.dtype(dtype)}: "
+        raise Mistake(f"{what} has dtype {got.dtype} but the inputs were {np.dtype(dtype)} (dtype drift): "
                       "compute in the inputs' dtype (avoid np.zeros(...) without dtype=, or float64 constants).")
 
 
