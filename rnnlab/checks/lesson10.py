@@ -4,6 +4,50 @@ import numpy as np
 from ..models import charlm
 from . import register
 from .probes import Mistake, as_number, as_result_array, diagnose, expect_shape, quiet_call, unpack
+from .variants import Equations
+
+
+def sample_equations(e, logits, temperature, rng=None):
+    """The probabilities sample_next draws from, with the places a learner can slip marked."""
+    z = e.pick("z", logits / temperature, right="logits / temperature", **{
+        "logits * temperature": lambda: logits * temperature, "logits - temperature": lambda: logits - temperature,
+        "the logits alone": logits})
+    return {"p": e.softmax("p", z, axis=-1)}
+
+
+SAMPLE_EQUATIONS = Equations(
+    "sample_next", sample_equations, args=("logits", "temperature", "rng"),
+    equations={"z": "z = logits / temperature, then p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()",
+               "p": "p = np.exp(z - z.max()) / np.exp(z - z.max()).sum(), with z = logits / temperature"},
+    wrap=lambda out, a: (int(a[2].choice(len(out["p"]), p=out["p"] / out["p"].sum()))
+                         if np.all(np.isfinite(out["p"])) and np.all(out["p"] >= 0) else 0, out["p"]))
+
+
+def bits_equations(e, probs, targets):
+    """bits_per_char as the lesson writes it, with the places a learner can slip marked."""
+    n = len(targets)
+    rows = e.shift("the row index", np.arange(n), fix="p_true = probs[np.arange(n), targets]")
+    picked = np.zeros(probs.shape, dtype=bool)
+    picked[rows % n, e.shift("targets", targets, fix="p_true = probs[np.arange(n), targets]") % probs.shape[1]] = True
+    logs = e.pick("the surprise", np.log2(probs), right="np.log2 (bits)", **{
+        "np.log (nats)": lambda: np.log(probs), "np.log10": lambda: np.log10(probs)})
+    table = e.sum("the surprise", {"-log2(p_true)": np.where(picked, -logs, 0.0)})
+    per_char = e.reduce("the surprise of character t", "sum", table, axis=1,
+                        names=("the characters n", "the vocabulary V"))
+    bits = e.reduce("bits", "mean", per_char, axis=0, names=("the characters n",))
+    ppl = e.pick("perplexity", 2.0 ** bits, right="2 ** bits", **{
+        "np.exp(bits)": lambda: np.exp(bits), "10 ** bits": lambda: 10.0 ** bits, "2 ** -bits": lambda: 2.0 ** -bits,
+        "the bits themselves": bits})
+    return {"bits": bits, "perplexity": ppl}
+
+
+BITS_EQUATIONS = Equations(
+    "bits_per_char", bits_equations, args=("probs", "targets"),
+    equations={"bits": "bits = np.mean(-np.log2(probs[np.arange(n), targets])), the mean over the n characters",
+               "the surprise": "bits = np.mean(-np.log2(p_true)) with p_true = probs[np.arange(n), targets]",
+               "the surprise of character t": "-np.log2(probs[t, targets[t]]), one entry per row",
+               "perplexity": "perplexity = 2 ** bits"},
+    wrap=lambda out, a: (float(out["bits"]), float(out["perplexity"])))
 
 
 def _unpack_sample(out, V):
@@ -56,14 +100,14 @@ def check_sample_next(sample_next):
         if np.allclose(p / p.sum(), expected):
             raise Mistake(f"p sums to {p.sum():.3g}, not 1: divide np.exp(...) by its sum.")
         raise Mistake(f"p sums to {p.sum():.3g}; probabilities must sum to 1 (divide by the sum of the exponentials).")
-    diagnose(p, expected, "p", [
+    diagnose(p, expected, "p", SAMPLE_EQUATIONS.variants((logits, T, None)).candidates("p", first=[
         (plain, "p is the plain softmax(logits): the temperature had no effect. (Dividing the probabilities by "
                 "the temperature and normalising again cancels out.) Divide the LOGITS: softmax(logits / temperature)."),
         (charlm.softmax(logits * T), "the temperature is applied as a multiplication; divide: logits / temperature "
                                       "(a temperature below 1 must make the distribution sharper)."),
         (charlm.softmax(logits - T), "the temperature was subtracted; divide the logits by it: logits / temperature."),
         (logits / T, "p is logits / temperature: apply the softmax to get probabilities."),
-    ])
+    ]))
     # large logits: exp overflows unless the maximum is subtracted first
     big = np.array([1000.0, 999.0, 990.0, 0.0])
     try:
@@ -114,7 +158,9 @@ def check_bits_per_char(bits_per_char):
     bits, ppl = _unpack_bits(quiet_call(bits_per_char, probs, targets))
     e_bits, e_ppl = charlm.bits_per_char(probs, targets)
     p_true = probs[np.arange(n), targets]
-    diagnose(np.array(bits), np.array(e_bits), "bits", [
+    generated = BITS_EQUATIONS.variants((probs, targets))
+    got = {"bits": np.array(bits), "perplexity": np.array(ppl)}
+    diagnose(np.array(bits), np.array(e_bits), "bits", generated.candidates("bits", got=got, first=[
         (np.array(-np.mean(np.log(p_true))), "that is in nats (natural log); bits use log base 2: np.log2, "
                                              "or divide by np.log(2)."),
         (np.array(-np.mean(np.log10(p_true))), "that uses log base 10; bits use log base 2 (np.log2)."),
@@ -132,14 +178,14 @@ def check_bits_per_char(bits_per_char):
                                               "np.mean(-np.log2(p_true)), in that order."),
         (np.array(-np.mean(np.log2(probs))), "you averaged over every entry of probs; use only the true "
                                              "characters' probabilities: probs[np.arange(n), targets]."),
-    ])
-    diagnose(np.array(ppl), np.array(e_ppl), "perplexity", [
+    ]))
+    diagnose(np.array(ppl), np.array(e_ppl), "perplexity", generated.candidates("perplexity", got=got, first=[
         (np.array(np.exp(e_bits)), "perplexity = 2 ** bits: the base must match the log (np.exp goes with nats)."),
         (np.array(10 ** e_bits), "perplexity = 2 ** bits: the base must match the log."),
         (np.array(e_bits), "perplexity is not the bits themselves: it is 2 ** bits."),
         (np.array(1 / np.mean(p_true)), "perplexity is 2 ** (average bits), not 1 / (average probability)."),
         (np.array(2 ** -e_bits), "perplexity is 2 ** bits (bits are already positive), not 2 ** -bits."),
-    ])
+    ]))
     # a perfect model: no surprise at all, perplexity 1
     bits0, ppl0 = _unpack_bits(quiet_call(bits_per_char, np.eye(3), np.arange(3)))
     diagnose(np.array([bits0, ppl0]), np.array([0.0, 1.0]), "(bits, perplexity) of a perfect model")

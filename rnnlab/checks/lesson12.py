@@ -4,7 +4,79 @@ import numpy as np
 from ..data import timeseries
 from ..models import forecast
 from . import register
+from .numerics import Numerics
 from .probes import Mistake, as_result_array, call, close, diagnose, expect_shape, rng, unpack
+from .variants import Equations
+
+
+def windows_equations(e, series, n_in, horizon, n_train):
+    """make_windows as the lesson writes it, with the places a learner can slip marked."""
+    train = e.pick("the statistics", series[:n_train], right="the training part series[:n_train]", **{
+        "the whole series": series, "series[n_train:]": series[n_train:],
+        "series[:n_train + 1]": series[:n_train + 1], "series[:n_train - 1]": series[:n_train - 1]})
+    centred = e.sum("z", {"series": series, "- mean": -train.mean()})
+    z = e.mul("z", {"(series - mean)": centred, "1 / std": 1 / e.pick("std", train.std(), right="np.std",
+                                                                        variance=train.var())})
+    M = len(series) - n_in - horizon + 1
+    X, Y = [], []
+    start = e.shift("the first target", 0, fix="Y[i] = z[i + n_in : i + n_in + horizon], right after window i")
+    for i in e.range("i", M, fix="M = T - n_in - horizon + 1 windows, i = 0 .. M - 1"):
+        X.append(z[i:i + n_in])
+        Y.append(z[i + n_in + start:i + n_in + start + horizon])
+    return {"X": np.stack(X), "Y": np.stack(Y)}
+
+
+WINDOW_EQUATIONS = Equations(
+    "make_windows", windows_equations, args=("series", "n_in", "horizon", "n_train"),
+    equations={"z": "z = (series - mean) / std with the mean and std of series[:n_train]",
+               "the statistics": "mean and std of series[:n_train] only",
+               "std": "z = (series - mean) / std, with std = np.std(series[:n_train])"},
+    wrap=lambda out, a: (out["X"], out["Y"]))
+
+
+def naive_equations(e, X, Y):
+    """naive_errors as the lesson writes it, with the places a learner can slip marked."""
+    last = e.take("the naive forecast", X, -1, axis=1, names={
+        "right": "X[:, -1], the last value of the window", "earlier": "X[:, -2], one step too old",
+        "first": "X[:, 0], the first value of the window", "mean": "the mean of the window, X.mean(axis=1)"})
+    errors = e.sum("errors", {"forecast": last[:, None], "- Y": -Y}, like=Y)
+    names = ("the windows M", "the steps ahead")
+    mae = e.reduce("mae", "mean", e.act("mae", "abs", errors, alts=("identity", "square")), axis=0, names=names)
+    msq = e.reduce("rmse", "mean", e.act("the squared errors", "square", errors, alts=("abs", "identity")), axis=0,
+                   names=names)
+    return {"mae": mae, "rmse": e.act("rmse", "sqrt", msq, alts=("identity",))}
+
+
+NAIVE_EQUATIONS = Equations(
+    "naive_errors", naive_equations, args=("X", "Y"),
+    equations={"the naive forecast": "forecast = X[:, -1] for every step ahead",
+               "errors": "errors = X[:, -1:] - Y, shape (M, horizon)",
+               "mae": "mae = np.mean(np.abs(errors), axis=0)", "rmse": "rmse = np.sqrt(np.mean(errors ** 2, axis=0))",
+               "the squared errors": "rmse = np.sqrt(np.mean(errors ** 2, axis=0))"},
+    wrap=lambda out, a: (out["mae"], out["rmse"]))
+
+
+def flag_equations(e, val_errors, test_errors, k):
+    """flag_anomalies as the lesson writes it, with the places a learner can slip marked."""
+    source = e.pick("the threshold", val_errors, right="the validation errors", **{
+        "the test errors": test_errors, "validation and test errors together":
+        lambda: np.concatenate([val_errors, test_errors])})
+    typical = e.reduce("the scale", "median", e.act("the scale", "abs", source, alts=("identity", "square")),
+                       axis=0, ops=("median", "mean", "max", "std"))
+    threshold = e.mul("threshold", {"k": k, "1.4826": 1.4826, "median(|val_errors|)": typical})
+    size = e.act("flags", "abs", test_errors, alts=("identity",))
+    flags = e.pick("flags", size > threshold, right="|test_errors| > threshold", **{
+        "|test_errors| < threshold": lambda: size < threshold})
+    return {"threshold": threshold, "flags": flags}
+
+
+FLAG_EQUATIONS = Equations(
+    "flag_anomalies", flag_equations, args=("val_errors", "test_errors", "k"),
+    equations={"threshold": "threshold = k * 1.4826 * np.median(np.abs(val_errors))",
+               "the scale": "scale = 1.4826 * np.median(np.abs(val_errors))",
+               "the threshold": "threshold = k * 1.4826 * np.median(np.abs(val_errors)), from val_errors only",
+               "flags": "flags = np.abs(test_errors) > threshold"},
+    wrap=lambda out, a: (out["threshold"], out["flags"]))
 
 
 def _windows(z, n_in, horizon, start=0, target_shift=0, M=None):
@@ -67,7 +139,9 @@ def check_make_windows(make_windows):
             cX, cY = _windows(z, n_in, horizon)
             if close(X, cX):
                 raise Mistake(hint)
-        diagnose(X, eX, "X", [(eX[:, ::-1], "each window is reversed: keep the time order z[i : i + n_in].")])
+        generated = WINDOW_EQUATIONS.variants((series, n_in, horizon, n_train))
+        diagnose(X, eX, "X", generated.candidates("X", got={"X": X, "Y": Y}, first=[
+            (eX[:, ::-1], "each window is reversed: keep the time order z[i : i + n_in].")]))
         z = (series - train.mean()) / train.std()
         if not close(Y, eY) and not close(Y, _windows(z1, n_in, horizon)[1]):
             _, inside = _windows(z, n_in, horizon, target_shift=-1)
@@ -82,7 +156,8 @@ def check_make_windows(make_windows):
                 raise Mistake("Y is not normalised: cut X and Y from the same normalised series z.")
             if close(Y, np.repeat(eY[:, :1], horizon, axis=1)):
                 raise Mistake("every column of Y is the next value: Y[i] = z[i + n_in : i + n_in + horizon].")
-            diagnose(Y, eY, "Y")
+            diagnose(Y, eY, "Y", WINDOW_EQUATIONS.variants((series, n_in, horizon, n_train)).candidates(
+                "Y", got={"X": X, "Y": Y}))
     # another size, to catch constants that only fit the first probe
     series2 = rng(3).standard_normal(20).cumsum()
     X2, Y2 = unpack(call(make_windows, series2, 5, 3, 12), "make_windows", ("X", "Y"))
@@ -93,8 +168,25 @@ def check_make_windows(make_windows):
     expect_shape(X2, eX2.shape, "X (T=20, n_in=5, horizon=3)", "(M, n_in)")
     expect_shape(Y2, eY2.shape, "Y (T=20, n_in=5, horizon=3)", "(M, horizon)")
     if not ((close(X2, eX2) and close(Y2, eY2)) or (close(X2, aX2) and close(Y2, aY2))):
-        diagnose(X2, eX2, "X (T=20, n_in=5, horizon=3)")
-        diagnose(Y2, eY2, "Y (T=20, n_in=5, horizon=3)")
+        generated = WINDOW_EQUATIONS.variants((series2, 5, 3, 12))
+        diagnose(X2, eX2, "X (T=20, n_in=5, horizon=3)", generated.candidates("X", got={"X": X2, "Y": Y2}))
+        diagnose(Y2, eY2, "Y (T=20, n_in=5, horizon=3)", generated.candidates("Y", got={"X": X2, "Y": Y2}))
+    WINDOW_NUMERICS.run(make_windows)
+
+
+def _window_probe(N=None, T=None, dtype=np.float64, big=False):
+    series = (rng(4).standard_normal(16).cumsum() + 10).astype(dtype)
+    if N == 1:                       # one window: T = n_in + horizon
+        return series[:7], 4, 3, 6
+    return series, 4, 3, 10
+
+
+WINDOW_NUMERICS = Numerics(
+    "make_windows", probe=_window_probe,
+    outputs=lambda out, args: dict(zip(("X", "Y"), unpack(out, "make_windows", ("X", "Y")))),
+    reference=lambda *args: dict(zip(("X", "Y"), timeseries.make_windows(*args))), tol32=1e-3,
+    also=lambda series, n_in, horizon, n_train: [dict(zip(("X", "Y"), _windows(
+        (series - series[:n_train].mean()) / series[:n_train].std(ddof=1), n_in, horizon)))])
 
 
 def errors_probe(seed=0):
@@ -141,23 +233,38 @@ def check_naive_errors(naive_errors):
         if close(mae, w_mae) or close(rmse, w_rmse):
             raise Mistake(hint)
     e = X[:, -1:] - Y
-    diagnose(mae, e_mae, "mae", [
+    generated = NAIVE_EQUATIONS.variants((X, Y))
+    got = {"mae": mae, "rmse": rmse}
+    diagnose(mae, e_mae, "mae", generated.candidates("mae", got=got, first=[
         (np.abs(np.mean(e, axis=0)), "mae is |mean(errors)|: take the absolute value of each error first, "
                                      "np.mean(np.abs(errors), axis=0)."),
         (np.mean(e, axis=0), "mae is the mean of the signed errors: use np.abs on each error first."),
         (-np.mean(e, axis=0), "mae is the mean of the signed errors: use np.abs on each error first."),
         (np.mean(e ** 2, axis=0), "mae holds the mean SQUARED error; MAE is the mean of |errors|."),
-    ])
-    diagnose(rmse, e_rmse, "rmse", [
+    ]))
+    diagnose(rmse, e_rmse, "rmse", generated.candidates("rmse", got=got, first=[
         (np.mean(e ** 2, axis=0), "rmse is the mean squared error: take the square root, np.sqrt(np.mean(errors ** 2, axis=0))."),
         (e_mae, "rmse equals the MAE: square the errors, average them, then take the root (in that order)."),
         (np.sqrt(np.mean(np.abs(e), axis=0)), "rmse is the root of the MAE: square the errors before averaging."),
         (np.mean(np.sqrt(np.abs(e)), axis=0), "square, average, root: np.sqrt(np.mean(errors ** 2, axis=0))."),
-    ])
+    ]))
     X2, Y2 = errors_probe(seed=1)
     X2 = X2[:, :2]
     out = unpack(call(naive_errors, X2, Y2[:, :1]), "naive_errors", ("mae", "rmse"))
-    diagnose(as_result_array(out[0], "mae"), forecast.naive_errors(X2, Y2[:, :1])[0], "mae (n_in=2, horizon=1)")
+    diagnose(as_result_array(out[0], "mae"), forecast.naive_errors(X2, Y2[:, :1])[0], "mae (n_in=2, horizon=1)",
+             NAIVE_EQUATIONS.variants((X2, Y2[:, :1])).candidates("mae"))
+    NAIVE_NUMERICS.run(naive_errors)
+
+
+def _naive_probe(N=None, T=None, dtype=np.float64, big=False):
+    X, Y = errors_probe(seed=2)
+    return X[:N or 5].astype(dtype), Y[:N or 5].astype(dtype)
+
+
+NAIVE_NUMERICS = Numerics(
+    "naive_errors", probe=_naive_probe,
+    outputs=lambda out, args: dict(zip(("mae", "rmse"), unpack(out, "naive_errors", ("mae", "rmse")))),
+    reference=lambda *args: dict(zip(("mae", "rmse"), forecast.naive_errors(*args))))
 
 
 def threshold_probe():
@@ -201,6 +308,9 @@ def check_flag_anomalies(flag_anomalies):
         for value, hint in wrong:
             if np.isclose(threshold, value, rtol=1e-6):
                 raise Mistake(hint)
+        hint = FLAG_EQUATIONS.variants((val, test, k)).explain({"threshold": np.array(threshold)})
+        if hint:
+            raise Mistake(hint)
         raise Mistake(f"threshold is {threshold:.4g}; expected k * 1.4826 * median(|val_errors|) = {expected:.4g}.")
     if flags.shape == val.shape and flags.shape != test.shape:
         raise Mistake(f"flags has shape {flags.shape}, one per VALIDATION error: flag the test errors, "
@@ -215,5 +325,22 @@ def check_flag_anomalies(flag_anomalies):
                           "too; compare np.abs(test_errors) with the threshold.")
         if np.array_equal(flags, np.abs(test) < expected):
             raise Mistake("the comparison is reversed: flag errors LARGER than the threshold.")
+        hint = FLAG_EQUATIONS.variants((val, test, k)).explain({"threshold": np.array(threshold), "flags": flags})
+        if hint:
+            raise Mistake(hint)
         raise Mistake(f"flags marks {int(flags.sum())} test errors; np.abs(test_errors) > threshold marks "
                       f"{int(e_flags.sum())}.")
+    FLAG_NUMERICS.run(flag_anomalies)
+
+
+def _flag_probe(N=None, T=None, dtype=np.float64, big=False):
+    val, test = threshold_probe()
+    return val.astype(dtype), test[:N or 20].astype(dtype), 3.0
+
+
+FLAG_NUMERICS = Numerics(
+    "flag_anomalies", probe=_flag_probe, dtypes=False,
+    outputs=lambda out, args: {name: np.asarray(v, dtype=np.float64) for name, v in
+                               zip(("threshold", "flags"), unpack(out, "flag_anomalies", ("threshold", "flags")))},
+    reference=lambda *args: {name: np.asarray(v, dtype=np.float64) for name, v in
+                             zip(("threshold", "flags"), forecast.flag_anomalies(*args))})

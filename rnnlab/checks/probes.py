@@ -155,8 +155,13 @@ def check_cache(cache, cls, fields: dict) -> None:
 # --------------------------------------------------------------------------------------
 
 def close(a, b, tol: float = 1e-6) -> bool:
+    """Same shape and equal within tol (relative, plus tol absolute); nan matches nan, inf the same inf."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= tol * (1 + np.abs(b))))
+    if a.shape != b.shape:
+        return False
+    with np.errstate(invalid="ignore"):
+        ok = (a == b) | (np.abs(a - b) <= tol * (1 + np.abs(b))) | (np.isnan(a) & np.isnan(b))
+    return bool(np.all(ok))
 
 
 def diagnose(got: np.ndarray, expected: np.ndarray, what: str, candidates=(), tol: float = 1e-6) -> None:
