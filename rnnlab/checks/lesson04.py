@@ -3,11 +3,39 @@
 4.1 clip_by_global_norm, 4.2 gradient_norms (|dh_T/dh_{T-k}| against the lag k),
 4.3 orthogonal (an orthogonal initialiser).
 """
+import copy
+
 import numpy as np
 
 from .. import reference as ref
 from . import register
+from .numerics import Numerics
 from .probes import Mistake, as_result_array, close, diagnose, expect_dtype, expect_shape, rng, unpack
+from .variants import Equations
+
+
+def clip_equations(e, grads, max_norm):
+    """clip_by_global_norm as the lesson writes it, with the places a learner can slip marked."""
+    squares = np.array([np.sum(e.act("each g**2", "square", g, alts=("abs", "identity"))) for g in grads.values()])
+    total = e.reduce("the global norm", "sum", squares, axis=0, names=("the arrays",), ops=("sum", "mean", "max"))
+    norm = e.act("the global norm", "sqrt", total, alts=("identity",))
+    over = e.pick("the condition", norm > max_norm, right="norm > max_norm", **{
+        "no condition (always scaling)": True, "norm < max_norm": lambda: norm < max_norm})
+    scale = e.pick("the scale", max_norm / norm, right="max_norm / norm", **{
+        "norm / max_norm": lambda: norm / max_norm}) if over else 1.0
+    out = {f"clipped[{k!r}]": g * scale for k, g in grads.items()}
+    out["norm"] = e.pick("the returned norm", norm, right="the norm before clipping", **{
+        "the norm after clipping": lambda: norm * scale})
+    return out
+
+
+CLIP_EQUATIONS = Equations(
+    "clip_by_global_norm", clip_equations, args=("grads", "max_norm"),
+    equations={"the global norm": "norm = sqrt(sum over all arrays of np.sum(g**2)), one number for all arrays",
+               "each g**2": "norm = sqrt(sum over all arrays of np.sum(g**2))",
+               "the condition": "scale only when norm > max_norm", "the scale": "g * (max_norm / norm)",
+               "the returned norm": "return (clipped, norm) with the norm before clipping"},
+    wrap=lambda out, a: ({k: out[f"clipped[{k!r}]"] for k in a[0]}, float(out["norm"])))
 
 
 # --------------------------------------------------------------------------------------
@@ -85,7 +113,7 @@ def _call_clip(fn, grads, max_norm):
     return {k: as_result_array(clipped[k], f"clipped[{k!r}]") for k in grads}, norm
 
 
-def _diagnose_clip(got, expected, variants, what):
+def _diagnose_clip(got, expected, variants, what, generated=None, norm=None):
     for k in expected:
         expect_shape(got[k], expected[k].shape, f"{what}[{k!r}]")
     if all(close(got[k], expected[k], 1e-7) for k in expected):
@@ -94,6 +122,12 @@ def _diagnose_clip(got, expected, variants, what):
         if all(close(got[k], wrong[k], 1e-7) for k in expected) and not all(
                 close(wrong[k], expected[k], 1e-7) for k in expected):
             raise Mistake(CLIP_HINTS[name])
+    seen = {f"clipped[{k!r}]": got[k] for k in expected}
+    if norm is not None:
+        seen["norm"] = np.asarray(norm)
+    hint = generated.explain(seen) if generated is not None else None
+    if hint:
+        raise Mistake(hint)
     k = next(k for k in expected if not close(got[k], expected[k], 1e-7))
     diagnose(got[k], expected[k], f"{what}[{k!r}]")
 
@@ -106,7 +140,7 @@ def check_clip_by_global_norm(clip_by_global_norm):
     got, norm = _call_clip(clip_by_global_norm, grads, max_norm)
     expected, true_norm = clip_by_global_norm_reference(grads, max_norm)
     variants, _ = _clip_variants(grads, max_norm)
-    _diagnose_clip(got, expected, variants, "clipped")
+    _diagnose_clip(got, expected, variants, "clipped", CLIP_EQUATIONS.variants((grads, max_norm)), norm)
     if not np.isclose(norm, true_norm, rtol=1e-7):
         if np.isclose(norm, max_norm, rtol=1e-7):
             raise Mistake("the returned norm is the norm AFTER clipping (max_norm); return the norm before "
@@ -120,7 +154,8 @@ def check_clip_by_global_norm(clip_by_global_norm):
     got, norm = _call_clip(clip_by_global_norm, grads, max_norm)
     expected, true_norm = clip_by_global_norm_reference(grads, max_norm)
     variants, _ = _clip_variants(grads, max_norm)
-    _diagnose_clip(got, expected, variants, "clipped (norm below max_norm)")
+    _diagnose_clip(got, expected, variants, "clipped (norm below max_norm)", CLIP_EQUATIONS.variants((grads, max_norm)),
+                   norm)
     # All zero: nothing to clip, and no division by zero.
     zeros = {k: np.zeros_like(v) for k, v in clip_probe().items()}
     with np.errstate(divide="raise", invalid="raise"):
@@ -137,7 +172,27 @@ def check_clip_by_global_norm(clip_by_global_norm):
     expected, _ = clip_by_global_norm_reference(grads, 0.5)
     for k in grads:
         expect_dtype(got[k], np.float32, f"clipped[{k!r}]")
-    _diagnose_clip(got, expected, _clip_variants(grads, 0.5)[0], "clipped (max_norm = 0.5)")
+    _diagnose_clip(got, expected, _clip_variants(grads, 0.5)[0], "clipped (max_norm = 0.5)",
+                   CLIP_EQUATIONS.variants((grads, 0.5)), norm)
+    CLIP_NUMERICS.run(clip_by_global_norm)
+
+
+def _clip_outputs(out, args):
+    clipped, norm = unpack(out, "clip_by_global_norm", ("clipped", "norm"))
+    if not isinstance(clipped, dict):
+        raise Mistake(f"the first value returned should be a dict {{name: array}} like grads, got a "
+                      f"{type(clipped).__name__}.")
+    return {**{f"clipped[{k!r}]": clipped.get(k) for k in args[0]}, "norm": np.asarray(float(norm))}
+
+
+def _clip_reference(grads, max_norm):
+    clipped, norm = clip_by_global_norm_reference(grads, max_norm)
+    return {**{f"clipped[{k!r}]": v for k, v in clipped.items()}, "norm": np.asarray(norm)}
+
+
+CLIP_NUMERICS = Numerics(
+    "clip_by_global_norm", batch=False, outputs=_clip_outputs, reference=_clip_reference,
+    probe=lambda N=None, T=None, dtype=np.float64, big=False: (clip_probe(scale=3.0, dtype=dtype, seed=4), 1.0))
 
 
 # --------------------------------------------------------------------------------------
@@ -198,6 +253,30 @@ NORM_HINTS = {
 }
 
 
+def norms_equations(e, h, Wh):
+    """gradient_norms as the lesson writes it, with the places a learner can slip marked."""
+    T, H = h.shape
+    G = np.eye(H)
+    norms = [1.0]
+    back = e.T("Wh.T", Wh.T, what="Wh is used without its transpose", fix="G = (G * (1 - h[s]**2)) @ Wh.T")
+    for k in e.range("k", T, start=1, fix="k = 1 .. T - 1, with norms[0] = 1 for lag 0"):
+        s = e.shift("the step s", T - k, fix="going back through step s = T - k uses 1 - h[s]**2")
+        d = e.deriv("the step back", "tanh", h[s], out_name="h[s]", fix="G = (G * (1 - h[s]**2)) @ Wh.T")
+        G = e.alt("the step back", (G * d) @ back, {
+            "the derivative is applied after the product with Wh.T; it belongs first: (G * (1 - h[s]**2)) @ Wh.T, "
+            "as da = dh * (1 - h**2) comes before da @ Wh.T.": lambda G=G, d=d: (G @ back) * d})
+        norms.append(e.pick("norms[k]", np.linalg.norm(G, 2), right="the spectral norm np.linalg.norm(G, 2)", **{
+            "the Frobenius norm np.linalg.norm(G)": lambda G=G: np.linalg.norm(G)}))
+    return {"norms": np.array(norms)}
+
+
+NORMS_EQUATIONS = Equations(
+    "gradient_norms", norms_equations, args=("h", "Wh"),
+    equations={"the step back": "G = (G * (1 - h[s]**2)) @ Wh.T for s = T-1 down to T-k",
+               "norms[k]": "norms[k] = np.linalg.norm(G, 2)"},
+    wrap=lambda out, a: out["norms"])
+
+
 def norms_probe(T=6, H=4, seed=0, scale=1.0):
     r = rng(seed)
     x = r.standard_normal((1, T, 3))
@@ -221,8 +300,22 @@ def check_gradient_norms(gradient_norms):
         if got.shape == (T - 1,):
             raise Mistake(f"{what} has {T - 1} entries; expected T = {T}: lag 0 (the identity, norm 1) up to lag T-1.")
         expect_shape(got, (T,), what, "(T,)")
-        diagnose(got, expected, what, [(_norms_variant(h, Wh, m), hint) for m, hint in NORM_HINTS.items()],
-                 tol=1e-7)
+        diagnose(got, expected, what, NORMS_EQUATIONS.variants((h, Wh)).candidates("norms", first=[
+            (_norms_variant(h, Wh, m), hint) for m, hint in NORM_HINTS.items()]), tol=1e-7)
+    NORMS_NUMERICS.run(gradient_norms)
+
+
+def _norms_probe(N=None, T=None, dtype=np.float64, big=False):
+    h, Wh = norms_probe(T or 5, 3, 2, 1.1)
+    if big:
+        h = np.sign(h) * (1 - 1e-12 * np.abs(h))      # saturated states: 1 - h**2 is tiny, not 0
+    return h.astype(dtype), Wh.astype(dtype)
+
+
+NORMS_NUMERICS = Numerics(
+    "gradient_norms", probe=_norms_probe, batch=False, sequence=True,
+    outputs=lambda out, args: {"norms": out}, reference=lambda *args: {"norms": gradient_norms_reference(*args)},
+    saturate="saturated states (|h| just below 1)", tol=1e-7)
 
 
 # --------------------------------------------------------------------------------------
@@ -234,6 +327,20 @@ def orthogonal_reference(H, rng, gain=1.0):
     Q from the QR decomposition of a standard normal matrix, columns signed by diag(R)."""
     q, r = np.linalg.qr(rng.standard_normal((H, H)))
     return gain * q * np.sign(np.diag(r))
+
+
+def orthogonal_equations(e, H, rng, gain=1.0):
+    """orthogonal as the lesson writes it, with the places a learner can slip marked (rng is copied)."""
+    rng = copy.deepcopy(rng)
+    A = rng.standard_normal((H, H))
+    q, r = np.linalg.qr(A)
+    Q = e.pick("Q", q, right="q of q, r = np.linalg.qr(A)", r=r, A=A)
+    return {"Q": e.mul("Q", {"gain": gain, "q": Q, "np.sign(np.diag(r))": np.sign(np.diag(r))})}
+
+
+ORTH_EQUATIONS = Equations("orthogonal", orthogonal_equations, args=("H", "rng", "gain"),
+                           equations={"Q": "Q = gain * q * np.sign(np.diag(r)) with q, r = np.linalg.qr(A)"},
+                           wrap=lambda out, a: out["Q"])
 
 
 def _orth(fn, H, seed, gain=None):
@@ -260,6 +367,9 @@ def check_orthogonal(orthogonal):
         if np.allclose(sv, sv[0], rtol=1e-6):
             raise Mistake(f"every singular value is {sv[0]:.4g}: orthogonal up to a factor. With the default gain=1.0 "
                           "the singular values must all be 1.")
+        hint = ORTH_EQUATIONS.variants((H, np.random.default_rng(0)), pairs=False).explain({"Q": Q})
+        if hint:
+            raise Mistake(hint)
         raise Mistake(f"the matrix is not orthogonal (its singular values run from {sv.min():.3g} to {sv.max():.3g}; "
                       "all should be 1): take Q from q, r = np.linalg.qr(A) of a random normal matrix A.")
     if not np.array_equal(Q, _orth(orthogonal, H, 0)):

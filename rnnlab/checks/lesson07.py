@@ -9,8 +9,51 @@ import numpy as np
 from ..data import batching
 from ..models import specs
 from . import register
+from .numerics import Numerics
 from .probes import (Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, rng,
                      unpack)
+from .variants import Equations
+
+
+def to_rnn_input_equations(e, table, T):
+    """to_rnn_input as the lesson writes it, with the places a learner can slip marked."""
+    N = table.shape[0]
+    D = table.shape[1] // T
+    x = e.pick("x", table.reshape(N, D, T).transpose(0, 2, 1), right="table.reshape(N, D, T) then the last two "
+               "axes swapped", **{"table.reshape(N, T, D)": lambda: table.reshape(N, T, D),
+                                  "the axes swapped with .T": lambda: table.reshape(N, D, T).T.transpose(1, 0, 2)})
+    return {"x": e.pick("the time order", x, right="the table's column order", **{
+        "the time steps reversed": lambda: x[:, ::-1], "the features reversed": lambda: x[:, :, ::-1]})}
+
+
+TO_RNN_EQUATIONS = Equations("to_rnn_input", to_rnn_input_equations, args=("table", "T"),
+                             equations={"x": "x[n, t, d] = table[n, d * T + t]: reshape to (N, D, T), then "
+                                             "np.transpose(..., (0, 2, 1))",
+                                        "the time order": "x[n, t, d] = table[n, d * T + t]"},
+                             wrap=lambda out, a: out["x"])
+
+
+def pad_equations(e, seqs, value=0.0):
+    """pad_and_mask as the lesson writes it, with the places a learner can slip marked."""
+    lengths = [len(s) for s in seqs]
+    T = e.pick("T_max", max(lengths), right="the longest length", **{"the first sequence's length": lengths[0]})
+    fill = e.pick("the padding value", value, right="value", **{"0": 0.0})
+    x = np.full((len(seqs), T, seqs[0].shape[1]), fill, dtype=seqs[0].dtype)
+    mask = np.zeros((len(seqs), T), dtype=bool)
+    for i, s in enumerate(seqs):
+        L = min(len(s), T)
+        start = e.pick("where sequence i goes", 0, right="the start of the row (post-padding)", **{
+            "the end of the row (pre-padding)": T - L})
+        x[i, start:start + L] = s[:L]
+        mask[i] = (np.arange(T) >= start) & (np.arange(T) < start + e.shift("the mask's length", L, symbol="T_i",
+                                                                           fix="mask[i] = np.arange(T_max) < T_i"))
+    return {"x": x, "mask": e.pick("mask", mask, right="True at the real steps", **{"the inverted mask": lambda: ~mask})}
+
+
+PAD_EQUATIONS = Equations("pad_and_mask", pad_equations, args=("seqs", "value"),
+                          equations={"x": "x[i, :T_i] = seqs[i], value everywhere after",
+                                     "mask": "mask[i] = np.arange(T_max) < T_i, True at the real steps"},
+                          wrap=lambda out, a: (out["x"], out["mask"]))
 
 
 # --------------------------------------------------------------------------------------
@@ -32,7 +75,7 @@ def check_to_rnn_input(to_rnn_input):
         raise Mistake(f"Your x has shape {x.shape} = (timesteps, samples, features): Keras is batch-major, "
                       f"(samples, timesteps, features) = {(N, T, D)}.")
     expect_shape(x, expected.shape, "x", "(N, T, D)")
-    diagnose(x, expected, "x", [
+    diagnose(x, expected, "x", TO_RNN_EQUATIONS.variants((table, T)).candidates("x", first=[
         (table.reshape(N, T, D), "reshape(N, T, D) alone scrambles the values: the table's columns are grouped "
                                  "by feature (all T steps of feature 0 first), so reshape to (N, D, T) first, "
                                  "then swap the last two axes."),
@@ -40,7 +83,7 @@ def check_to_rnn_input(to_rnn_input):
                                                             "x[n, t, d] = table[n, d * T + t]."),
         (table.reshape(N, D, T).transpose(0, 2, 1)[:, :, ::-1], "the features are in reverse order: "
                                                                "x[n, t, d] = table[n, d * T + t]."),
-    ])
+    ]))
     # one feature: (N, T) -> (N, T, 1); and float32 stays float32
     uni = rng(1).standard_normal((3, 5)).astype(np.float32)
     x1 = as_result_array(call(to_rnn_input, uni, 5), "x for a one-feature table")
@@ -55,7 +98,16 @@ def check_to_rnn_input(to_rnn_input):
     if x2.shape != (2, 6, 2):
         raise Mistake(f"With T = 6 and 12 columns x should have shape (2, 6, 2), got {x2.shape}: compute D "
                       "from the table, D = table.shape[1] // T, instead of a fixed number.")
-    diagnose(x2, batching.to_rnn_input(wide, 6), "x (N=2, T=6, D=2)")
+    diagnose(x2, batching.to_rnn_input(wide, 6), "x (N=2, T=6, D=2)",
+             TO_RNN_EQUATIONS.variants((wide, 6)).candidates("x"))
+    TO_RNN_NUMERICS.run(to_rnn_input)
+
+
+TO_RNN_NUMERICS = Numerics(
+    "to_rnn_input",
+    probe=lambda N=None, T=None, dtype=np.float64, big=False: (
+        rng(5).standard_normal((N or 3, 2 * (T or 4))).astype(dtype), T or 4),
+    outputs=lambda out, args: {"x": out}, reference=lambda *args: {"x": batching.to_rnn_input(*args)}, sequence=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -195,10 +247,11 @@ def check_pad_and_mask(pad_and_mask):
     if x.shape == (N, len(seqs[0]), D):
         raise Mistake(f"Your x has shape {x.shape}: T must be the LONGEST length ({T}), not the first sequence's.")
     expect_shape(x, exp_x.shape, "x", "(N, T_max, D)")
-    diagnose(x, exp_x, "x", [
+    generated = PAD_EQUATIONS.variants((seqs, 0.0))
+    diagnose(x, exp_x, "x", generated.candidates("x", first=[
         (_pre_padded(seqs, 0.0), "the padding is at the front (pre-padding): this exercise pads at the end "
                                  "(post), x[i, :T_i] = seqs[i], so step t of every sequence sits at x[:, t]."),
-    ])
+    ]))
     mask = np.asarray(out[1])
     if mask.shape == (N, T, D):
         raise Mistake(f"Your mask has shape {mask.shape}: one flag per time step, (N, T_max) = {(N, T)}, not one per feature.")
@@ -211,18 +264,32 @@ def check_pad_and_mask(pad_and_mask):
     if np.array_equal(mask, np.any(exp_x != 0.0, axis=-1)):
         raise Mistake("The mask marks a real step as padding: sequence 1 has a genuine all-zero step. Build the "
                       "mask from the lengths (t < T_i), not by comparing x with the padding value.")
-    diagnose(mask, exp_mask, "mask", [
+    diagnose(mask, exp_mask, "mask", generated.candidates("mask", first=[
         (_pre_padded([np.ones((len(s), 1)) for s in seqs], 0.0)[..., 0] > 0,
          "the mask marks the front of each row: with post-padding the real steps come first."),
-    ])
+    ]))
     # another padding value; float32 stays float32
     seqs32 = _ragged(np.float32)
     out = unpack(pad_and_mask([s.copy() for s in seqs32], value=-1.0), "pad_and_mask", OUT_73, about=ABOUT_73)
     x = as_result_array(out[0], "x")
     exp_x, _ = batching.pad_and_mask(seqs32, value=-1.0)
-    diagnose(x, exp_x, "x with value=-1", [
+    diagnose(x, exp_x, "x with value=-1", PAD_EQUATIONS.variants((seqs32, -1.0)).candidates("x", first=[
         (batching.pad_and_mask(seqs32)[0], "the padding ignores `value`: fill the empty steps with value "
                                            "(np.full(..., value)), not always 0."),
         (_pre_padded(seqs32, -1.0), "the padding is at the front (pre-padding); pad at the end (post)."),
-    ])
+    ]))
     expect_dtype(x, np.float32, "x")
+    PAD_NUMERICS.run(pad_and_mask)
+
+
+def _pad_probe(N=None, T=None, dtype=np.float64, big=False):
+    seqs = [s[:T] for s in _ragged(dtype)[:N or 3]] if T else _ragged(dtype)[:N or 3]
+    return [s.copy() for s in seqs], -2.0
+
+
+PAD_NUMERICS = Numerics(
+    "pad_and_mask", probe=_pad_probe, sequence=True,
+    outputs=lambda out, args: {k: np.asarray(v, dtype=np.float64) if k == "mask" else v
+                               for k, v in zip(OUT_73, unpack(out, "pad_and_mask", OUT_73, about=ABOUT_73))},
+    reference=lambda *args: {k: np.asarray(v, dtype=np.float64) if k == "mask" else v
+                             for k, v in zip(OUT_73, batching.pad_and_mask(*args))})

@@ -4,6 +4,55 @@ import numpy as np
 from ..data import reviews
 from . import register
 from .probes import Mistake, as_number, as_result_array, call, diagnose, expect_shape, quiet_call, unpack
+from .variants import Equations
+
+
+def encode_equations(e, sentences, T, vocab=None):
+    """encode_sentences as the lesson writes it (the ids; the vocabulary has its own checks), slips marked."""
+    split = e.pick("the words", lambda s: s.lower().split(), right="sentence.lower().split()", **{
+        "sentence.split(), without lower-casing": lambda: lambda s: s.split()})
+    if vocab is None:
+        words = sorted({w for s in sentences for w in split(s)})
+        first = e.shift("the first word id", 2, fix="'<pad>' -> 0, '<unk>' -> 1, the words from 2 in sorted order")
+        vocab = {"<pad>": 0, "<unk>": 1, **{w: first + i for i, w in enumerate(words)}}
+    unknown = e.pick("the unknown words' id", 1, right="1 ('<unk>')", **{"0, the padding id": 0})
+    ids = np.zeros((len(sentences), T), dtype=int)
+    for row, s in enumerate(sentences):
+        words = split(s)
+        kept = e.pick("the kept words", words[:T], right="the first T words, words[:T]", **{
+            "the last T words": words[-T:]})
+        start = e.pick("the padding", 0, right="at the end", **{"at the start": T - len(kept)})
+        ids[row, start:start + len(kept)] = [vocab.get(w, unknown) for w in kept]
+    return {"ids": ids}
+
+
+ENCODE_EQUATIONS = Equations(
+    "encode_sentences", encode_equations, args=("sentences", "T", "vocab"),
+    equations={"the kept words": "keep the first T words of each sentence, then pad with zeros at the end",
+               "the padding": "ids first, then zeros (padding at the end)",
+               "the words": "words = sentence.lower().split()",
+               "the unknown words' id": "vocab.get(word, 1): unknown words get 1"},
+    wrap=lambda out, a: (out["ids"], a[2] if len(a) > 2 and a[2] is not None else reviews.encode_sentences(a[0], a[1])[1]))
+
+
+def accuracy_equations(e, probs, labels, mask):
+    """slice_accuracy as the lesson writes it, with the places a learner can slip marked."""
+    p = np.asarray(probs).reshape(-1)
+    pred = e.pick("the predictions", p >= 0.5, right="probs >= 0.5", **{
+        "probs > 0.5": lambda: p > 0.5, "probs < 0.5": lambda: p < 0.5, "the probabilities themselves": p})
+    sel = e.pick("the slice", mask, right="mask", **{"~mask": lambda: ~mask, "every sentence": np.ones_like(mask)})
+    right = (pred[sel] == labels[sel]).astype(float)
+    acc = e.reduce("the accuracy", "mean", right, axis=0, names=("the sentences in the slice",))
+    return {"accuracy": e.pick("the denominator", acc, right="the size of the slice", **{
+        "all N sentences": lambda: right.sum() / len(labels)})}
+
+
+ACCURACY_EQUATIONS = Equations(
+    "slice_accuracy", accuracy_equations, args=("probs", "labels", "mask"),
+    equations={"the accuracy": "np.mean(preds[mask] == labels[mask]) with preds = probs >= 0.5",
+               "the predictions": "a probability >= 0.5 predicts 1", "the slice": "probs[mask], labels[mask]",
+               "the denominator": "divide by mask.sum(), the size of the slice"},
+    wrap=lambda out, a: float(out["accuracy"]))
 
 PROBE = ["the cat sat", "a dog ran after the cat"]
 PROBE_VOCAB = {"<pad>": 0, "<unk>": 1, "a": 2, "after": 3, "cat": 4, "dog": 5, "ran": 6, "sat": 7, "the": 8}
@@ -64,9 +113,10 @@ def check_encode_sentences(encode_sentences):
         raise Mistake(f"ids has shape {ids.shape}: the longest sentence's length; it should be (N, T) = (2, {T}): "
                       "cut longer sentences to their first T words.")
     expect_shape(ids, expected.shape, "ids", "(N, T)")
+    generated = ENCODE_EQUATIONS.variants((list(PROBE), T))
     first = [PROBE_VOCAB[w] for w in "the cat sat".split()]
     second = [PROBE_VOCAB[w] for w in "a dog ran after the cat".split()]
-    diagnose(ids, expected, "ids", [
+    diagnose(ids, expected, "ids", generated.candidates("ids", first=[
         (np.array([[0, 0] + first, second[:T]]), "the padding is at the start; this course pads at the end: "
                                                  "the ids first, then zeros."),
         (np.array([first + [0, 0], second[-T:]]), "a long sentence lost its FIRST words: keep the first T words "
@@ -74,7 +124,7 @@ def check_encode_sentences(encode_sentences):
         (np.array([[0, 0] + first, second[-T:]]), "the padding is at the start and long sentences keep their last "
                                                   "words; this course pads at the end and keeps the first T words."),
         (expected - 2 * (expected > 0), "the ids are off by 2: look the words up in the vocabulary you built."),
-    ])
+    ]))
     # a given vocabulary: used as it is, unknown words -> 1, never extended
     given = dict(PROBE_VOCAB)
     try:
@@ -90,15 +140,17 @@ def check_encode_sentences(encode_sentences):
         raise Mistake("with a given vocab, return that same vocabulary (do not build a new one).")
     expected2, _ = reviews.encode_sentences(["the bird sat on the mat"], 6, PROBE_VOCAB)
     expect_shape(ids2, expected2.shape, "ids (given vocab)", "(N, T)")
-    diagnose(ids2, expected2, "ids (given vocab)", [
+    diagnose(ids2, expected2, "ids (given vocab)", ENCODE_EQUATIONS.variants(
+            (["the bird sat on the mat"], 6, dict(PROBE_VOCAB))).candidates("ids", first=[
         (np.where(expected2 == 1, 0, expected2), "unknown words got id 0, the padding id: use 1 ('<unk>') so the "
                                                  "model still sees that a word was there."),
-    ])
+    ]))
     # capitals are lower-cased
     ids3, _ = _unpack_encode(call(encode_sentences, ["The Cat sat"], 3, dict(PROBE_VOCAB)))
-    diagnose(ids3, np.array([[8, 4, 7]]), "ids of 'The Cat sat'", [
+    diagnose(ids3, np.array([[8, 4, 7]]), "ids of 'The Cat sat'", ENCODE_EQUATIONS.variants(
+            (["The Cat sat"], 3, dict(PROBE_VOCAB))).candidates("ids", first=[
         (np.array([[1, 1, 7]]), "'The' and 'Cat' became unknown: lower-case each sentence before you split it."),
-    ])
+    ]))
 
 
 def _scalar(value, what):
@@ -114,7 +166,8 @@ def check_slice_accuracy(slice_accuracy):
     got = _scalar(quiet_call(slice_accuracy, probs, labels, mask), what)
     expected = reviews.slice_accuracy(probs, labels, mask)          # 3 of the 5 masked right: 0.6
     pred = (probs >= 0.5).astype(int)
-    diagnose(np.array(got), np.array(expected), what, [
+    diagnose(np.array(got), np.array(expected), what, ACCURACY_EQUATIONS.variants((probs, labels, mask)).candidates(
+            "accuracy", first=[
         (np.array(np.mean(pred == labels)), "that is the accuracy on ALL sentences: keep only those where mask is "
                                             "True (probs[mask], labels[mask])."),
         (np.array(np.mean(pred[~mask] == labels[~mask])), "that is the accuracy on the sentences OUTSIDE the slice: "
@@ -128,7 +181,12 @@ def check_slice_accuracy(slice_accuracy):
         (np.array(np.mean(probs[mask] == labels[mask])), "you compared probabilities with labels; turn them into "
                                                          "predictions first: probs >= 0.5."),
         (np.array(0.0), "compare predictions (probs >= 0.5) with the labels: a probability is never exactly 0 or 1."),
-    ])
+    ]))
+    # a probability of exactly 0.5 predicts 1
+    edge = (np.array([0.5, 0.5, 0.2]), np.array([1, 1, 0]), np.array([True, True, True]))
+    got = _scalar(quiet_call(slice_accuracy, *edge), what + " with probabilities of exactly 0.5")
+    diagnose(np.array(got), np.array(reviews.slice_accuracy(*edge)), what + " with probabilities of exactly 0.5",
+             ACCURACY_EQUATIONS.variants(edge).candidates("accuracy"))
     # probabilities shaped (N, 1), as model.predict returns them
     got = _scalar(quiet_call(slice_accuracy, probs[:, None], labels, mask), what + " with probs of shape (N, 1)")
     if abs(got - expected) > 1e-9:

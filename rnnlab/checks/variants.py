@@ -51,6 +51,7 @@ generated variant and assert the check names it.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Callable, Sequence
@@ -291,11 +292,13 @@ class Context:
         idx = list(range(lo, hi))
         return idx[::-1] if rev else idx
 
-    def shift(self, where, index, fix=None, deltas=(-1, 1)):
+    def shift(self, where, index, fix=None, deltas=(-1, 1), symbol=None):
         fix = self._fix(where, fix)
         site = f"{where}|shift"
         for d in deltas:
-            self._offer(site, "shift", d, f"{where} is off by one ({where} {'+' if d > 0 else '-'} {abs(d)}): {fix}.")
+            moved = f" ({symbol} {'+' if d > 0 else '-'} {abs(d)} instead of {symbol})" if symbol else ""
+            self._offer(site, "shift", d, f"{where} is off by one, one {'too large' if d > 0 else 'too small'}{moved}: "
+                                          f"{fix}.")
         for ed in self._active(site):
             return index + ed.alt
         return index
@@ -394,7 +397,8 @@ class Equations:
                 i, j = (self.args.index(n) for n in ed.alt)
                 args[i], args[j] = args[j], args[i]
         ctx = Context(self, edits)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             out = _as_tuple(self.compute(ctx, *args))
         return out, ctx
 
