@@ -437,6 +437,47 @@ def tutorial_loss_and_grads(x, y, params, bugs=()):
     return loss, grads
 
 
+def tutorial_equations(e, x, y, params):
+    """The tutorial's (fixed) training code, with the places a learner can slip while fixing it marked: a change
+    that plants a new mistake is named by these variants when it is none of the four bugs."""
+    Wx, Wh, b, Wy, by = (params[k] for k in PARAM_NAMES)
+    N, T, D = x.shape
+    H, O = Wy.shape
+    h = np.zeros((N, H))
+    hs, preds = [h.copy()], []
+    for t in range(T):
+        h = np.tanh(x[:, t] @ Wx + h @ Wh + b)
+        hs.append(h)
+        preds.append(h @ Wy + by)
+    pred = np.stack(preds, axis=1)
+    loss = 0.5 * np.mean((pred - y) ** 2)
+    dpred = e.mul("dpred", {"(pred - y)": pred - y, "1 / pred.size": 1 / pred.size})
+    h_all = np.stack(hs[1:], axis=1)
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    grads["Wy"] = e.T("grads['Wy']", h_all.reshape(-1, H).T @ dpred.reshape(-1, O))
+    grads["by"] = e.reduce("grads['by']", "sum", dpred, axis=(0, 1), names=("N", "T", "O"))
+    dh_next = np.zeros_like(h)
+    for t in e.range("t", T, reverse=True, fix="for t in reversed(range(T))"):
+        dh = e.sum("dh", {"dpred[:, t] @ Wy.T": dpred[:, t] @ Wy.T, "dh_next": dh_next})
+        da = dh * e.deriv("da", "tanh", hs[t + 1], out_name="hs[t + 1]", others={"hs[t]": hs[t]})
+        grads["Wx"] = e.acc("grads['Wx']", grads["Wx"], x[:, t].T @ da)
+        grads["Wh"] = e.acc("grads['Wh']", grads["Wh"], e.pick("grads['Wh']", hs[t], right="hs[t]",
+                                                               **{"hs[t + 1]": hs[t + 1]}).T @ da)
+        grads["b"] = e.acc("grads['b']", grads["b"], da.sum(axis=0))
+        dh_next = da @ e.T("dh_next", Wh.T, what="dh_next uses Wh without its transpose")
+    return {"loss": np.asarray(loss), **{f"grads[{k!r}]": grads[k] for k in PARAM_NAMES}}
+
+
+TUTORIAL = Equations(
+    "the tutorial's code", tutorial_equations, args=("x", "y", "params"),
+    equations={"dpred": "dpred = (pred - y) / pred.size", "dh": "dh = dpred[:, t] @ Wy.T + dh_next",
+               "da": "da = dh * (1 - hs[t + 1]**2)", "dh_next": "dh_next = da @ Wh.T",
+               "grads['Wx']": "grads['Wx'] += x[:, t].T @ da", "grads['Wh']": "grads['Wh'] += hs[t].T @ da",
+               "grads['b']": "grads['b'] += da.sum(axis=0)", "grads['Wy']": "grads['Wy'] = h_all.T @ dpred",
+               "grads['by']": "grads['by'] = dpred.sum(axis=(0, 1))"},
+    wrap=lambda out, a: (float(out["loss"]), {k: out[f"grads[{k!r}]"] for k in PARAM_NAMES}))
+
+
 def debug_probe(N=3, T=4, D=2, H=3, O=1, seed=0):
     r = rng(seed)
     x = r.standard_normal((N, T, D))
@@ -487,10 +528,15 @@ def check_debug(fn, ex_id):
                  for k in PARAM_NAMES}
     errs = {k: relative_error(got[k], numerical[k]) for k in PARAM_NAMES}
     if all(e < GRAD_TOL for e in errs.values()):
+        DEBUG_NUMERICS.run(fn)
         return
     summary = ", ".join(f"{k} {errs[k]:.0e} ({verdict(errs[k]).split(':')[0]})" for k in PARAM_NAMES)
     bugs = _bug_report(got, x, y, params)
     if bugs is None:
+        hint = TUTORIAL.variants((x, y, params)).explain({f"grads[{k!r}]": got[k] for k in PARAM_NAMES})
+        if hint:
+            raise Mistake(f"gradient check (relative errors: {summary}) fails, and the result matches none of the "
+                          f"planted bugs: your change made another mistake: {hint}")
         raise Mistake(f"gradient check (relative errors: {summary}) fails, and the result matches none of the "
                       "planted bugs: undo your other changes and look again.")
     mine = EXERCISE_BUG[ex_id]
@@ -503,6 +549,18 @@ def check_debug(fn, ex_id):
         msg = (f"gradient check: {summary}. The planted bug is fixed, but your change planted another one: "
                + "; ".join(others) + ".")
     raise Mistake(msg)
+
+
+def _debug_outputs(out, args):
+    if not isinstance(out, tuple) or len(out) != 2 or not isinstance(out[1], dict):
+        raise Mistake("the function should return (loss, grads) with grads a dict, as the tutorial's code does.")
+    return {"loss": np.asarray(float(np.asarray(out[0]))), **{f"grads[{k!r}]": out[1].get(k) for k in PARAM_NAMES}}
+
+
+DEBUG_NUMERICS = Numerics(
+    "the function", dtypes=False, sequence=True,
+    probe=lambda N=None, T=None, dtype=np.float64, big=False: debug_probe(N=N or 2, T=T or 3, seed=5),
+    outputs=_debug_outputs, reference=lambda *args: _debug_outputs(tutorial_loss_and_grads(*args), args))
 
 
 def _debug_reference(ex_id):
