@@ -17,6 +17,32 @@ This module is the framework: the registry of exercises, `evaluate`, `evaluate_c
 `check`. What a check produces (`Result`, its `Status`, this kernel's results) is in
 `results.py`; what a check uses to probe the learner's function (`Mistake`, `call`,
 `unpack`, `diagnose`, ...) is in `probes.py`. Both are re-exported here.
+
+Naming every mistake, by construction (variants.py, numerics.py). A numpy exercise's check
+declares its reference computation once, as a function of an edit context `e`, with the places a
+learner can slip marked in the lesson's own notation:
+
+    def step_equations(e, x, h_prev, Wx, Wh, b):
+        a = e.sum("h_next", {"x @ Wx": x @ e.T("Wx", Wx), "h_prev @ Wh": h_prev @ e.T("Wh", Wh), "b": b})
+        return {"h_next": e.act("h_next", "tanh", a)}
+
+    STEP = declare("2.1", Equations("rnn_step_forward", step_equations, args=("x", "h_prev", "Wx", "Wh", "b"),
+                                    equations={"h_next": "h_next = tanh(x @ Wx + h_prev @ Wh + b)"},
+                                    swaps=[("Wx", "Wh")], wrap=...), probes=lambda: [probe_args, ...])
+
+The framework generates every single-edit variant (drop or flip a term, another activation, a
+transposed or swapped weight, a derivative from the wrong quantity, another reduction or softmax
+axis, a loop bound or index off by one, a state not carried, a gradient not accumulated, ...; then
+pairs of edits), and the check matches the learner's output against them:
+
+    diagnose(h_next, expected, "h_next", STEP.variants(args).candidates("h_next", first=handwritten))
+    hint = STEP.variants(args).explain({"h_next": h_next, "c_next": c_next})     # joint outputs
+
+Hand-written candidates go first (`first=`): they win where they say more. `Numerics(...).run(fn)`
+then calls the learner's function on saturating inputs (np.exp overflow is named), a batch of one,
+one time step and float32 / float64 inputs (dtype drift is named). A new lesson adopts both by
+declaring its equations and numerics next to its check: tests/checks/test_variants.py then plants
+every generated variant of every declared exercise and asserts the check names it.
 """
 from __future__ import annotations
 
@@ -33,6 +59,8 @@ from ..outcomes import Status
 from .probes import (Mistake, as_number, as_result_array, call, check_cache, close, diagnose, earlier_exercise,
                      earlier_exercise_hint, expect_dtype, expect_shape, quiet_call, rng, unpack)
 from .results import ERROR, FAILED, NOT_ATTEMPTED, PASSED, TIMEOUT, Result, _session, session_result
+from .numerics import Numerics
+from .variants import Equations, declare
 
 
 @dataclass
@@ -194,4 +222,6 @@ __all__ = ["Mistake", "Exercise", "Result", "Status", "register", "exercise", "e
            "evaluate_cells", "session_result", "strict", "PASSED", "FAILED", "NOT_ATTEMPTED", "ERROR", "TIMEOUT",
            # the probe helpers (probes.py), also for notebooks that write their own checks
            "diagnose", "call", "quiet_call", "close", "unpack", "expect_shape", "expect_dtype", "as_result_array",
-           "as_number", "rng", "check_cache", "earlier_exercise_hint", "earlier_exercise"]
+           "as_number", "rng", "check_cache", "earlier_exercise_hint", "earlier_exercise",
+           # mistakes derived from the equations (variants.py) and the numerics probes (numerics.py)
+           "Equations", "declare", "Numerics"]

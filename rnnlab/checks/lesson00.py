@@ -5,7 +5,7 @@ from ..data import synthetic
 from . import register
 from .numerics import Numerics
 from .probes import Mistake, as_result_array, call, diagnose, expect_shape
-from .variants import Equations
+from .variants import Equations, declare
 
 
 def one_hot_equations(e, indices, vocab_size):
@@ -67,3 +67,6 @@ NUMERICS = Numerics(
     "one_hot", probe=lambda N=None, T=None, dtype=np.float64, big=False: (np.array([1, 4, 0, 4][:T or 4]), 5),
     outputs=lambda out, args: {"one_hot": out}, reference=lambda *args: {"one_hot": synthetic.one_hot(*args)},
     batch=False, sequence=True, dtypes=False)
+
+
+declare("0.1", EQUATIONS, lambda: [(np.array([2, 0, 3, 3, 1]), 6), (np.array([4]), 7)])

@@ -5,7 +5,7 @@ from ..data import synthetic
 from . import register
 from .numerics import Numerics
 from .probes import Mistake, as_result_array, call, diagnose, expect_shape, unpack
-from .variants import Equations
+from .variants import Equations, declare
 
 
 def windows_equations(e, seq, k):
@@ -65,3 +65,6 @@ NUMERICS = Numerics(
         np.array([0.5, -1.25, 2.0, 3.5, -0.75][:(T or 4) + 1], dtype=dtype), T or 2),
     outputs=lambda out, args: dict(zip(("X", "y"), unpack(out, "sliding_windows", ("X", "y")))),
     reference=lambda *args: dict(zip(("X", "y"), synthetic.sliding_windows(*args))), batch=False, sequence=True)
+
+
+declare("1.1", EQUATIONS, lambda: [(np.array([1.5, 2.25, -0.5, 3.75, 0.125, -2.5]), 3), (np.arange(7.0), 1)])

@@ -6,7 +6,7 @@ from . import register
 from .numerics import Numerics
 from .probes import (Mistake, as_result_array, call, check_cache, diagnose, earlier_exercise,
                      expect_shape, rng, unpack)
-from .variants import Equations
+from .variants import Equations, declare
 
 STEP, SEQ = ("h_next", "cache"), ("h", "cache")      # what rnn_step_forward and rnn_forward return
 H_NEXT = "h_next = tanh(x @ Wx + h_prev @ Wh + b)"
@@ -89,17 +89,8 @@ STEP_NUMERICS = Numerics(
 
 
 def forward_equations(e, x, h0, Wx, Wh, b):
-    """The loop of rnn_forward around the step's equations."""
-    N, T, _ = x.shape
-    h = np.zeros((N, T, h0.shape[1]))
-    h_t = e.pick("the first step", h0, right="h0", zeros=lambda: np.zeros_like(h0),
-                 fix="start from the given h0")
-    for t in e.range("t", T, fix="for t in range(T), t = 0, 1, ..., T - 1"):
-        h_next = step_equations(e, x[:, t], h_t, Wx, Wh, b)["h_next"]
-        h[:, t] = e.pick("h[:, t]", h_next, right="the new state h_next", h_prev=h_t,
-                         fix="store the state after step t, h[:, t] = h_next")
-        h_t = e.carry("the state h_t", h_next, h0, init_name="h0", fix="h_prev = h_next inside the loop")
-    return {"h": h}
+    """The loop over time around the step's equations (its sites: rnnlab.checks.variants.Context.over_time)."""
+    return {"h": e.over_time(step_equations, x, h0, Wx, Wh, b)}
 
 
 SEQ_EQUATIONS = Equations(
@@ -178,3 +169,7 @@ SEQ_NUMERICS = Numerics(
     outputs=lambda out, args: {"h": unpack(out, "rnn_forward", SEQ)[0]},
     reference=lambda *args: {"h": ref.rnn_forward(*args)[0]},
     sequence=True, saturate="inputs x of size 1000 (pre-activations in the hundreds and thousands)")
+
+
+declare("2.1", STEP_EQUATIONS, lambda: [step_probe()[:5], step_probe(N=2, D=3, H=5, seed=1)[:5]])
+declare("2.2", SEQ_EQUATIONS, lambda: [seq_probe()[:5], seq_probe(N=2, T=5, D=3, H=4, seed=1)[:5]])

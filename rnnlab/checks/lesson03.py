@@ -17,7 +17,7 @@ from ..reference.gradcheck import numerical_gradient, numerical_gradient_of, rel
 from . import register
 from .numerics import Numerics
 from .probes import (Mistake, as_result_array, diagnose, earlier_exercise, expect_shape, rng, unpack)
-from .variants import Equations
+from .variants import Edit, Equations, declare
 
 GRAD_TOL = 1e-6      # relative error against numerical gradients that counts as right (float64 probes)
 STEP_NAMES = ("dx", "dh_prev", "dWx", "dWh", "db")
@@ -388,58 +388,9 @@ BUGS = {
 EXERCISE_BUG = {"3.3": "tanh_of_state", "3.4": "states_not_kept", "3.5": "derivative_twice", "3.6": "not_accumulated"}
 
 
-def tutorial_loss_and_grads(x, y, params, bugs=()):
-    """The tutorial's training code: loss and gradients of a many-to-many regression RNN.
-
-    x: (N, T, D), y: (N, T, O); params: Wx (D, H), Wh (H, H), b (H,), Wy (H, O), by (O,).
-    loss = 0.5 * mean((h_t @ Wy + by - y_t)**2); `bugs` switches on any of BUGS.
-    """
-    bugs = set(bugs)
-    Wx, Wh, b, Wy, by = (params[k] for k in PARAM_NAMES)
-    N, T, D = x.shape
-    H, O = Wy.shape
-    h = np.zeros((N, H))
-    hs, preds = [h.copy()], []
-    for t in range(T):
-        if "states_not_kept" in bugs:
-            h[:] = np.tanh(x[:, t] @ Wx + h @ Wh + b)
-        else:
-            h = np.tanh(x[:, t] @ Wx + h @ Wh + b)
-        hs.append(h)
-        preds.append(h @ Wy + by)
-    pred = np.stack(preds, axis=1)
-    loss = 0.5 * np.mean((pred - y) ** 2)
-
-    dpred = (pred - y) / pred.size
-    h_all = np.stack(hs[1:], axis=1)
-    grads = {k: np.zeros_like(v) for k, v in params.items()}
-    grads["Wy"] = h_all.reshape(-1, H).T @ dpred.reshape(-1, O)
-    grads["by"] = dpred.sum(axis=(0, 1))
-    dh_next = np.zeros_like(h)
-    for t in reversed(range(T)):
-        dh = dpred[:, t] @ Wy.T + dh_next
-        if "tanh_of_state" in bugs:
-            da = dh * (1 - np.tanh(hs[t + 1]) ** 2)
-        else:
-            da = dh * (1 - hs[t + 1] ** 2)
-        if "not_accumulated" in bugs:
-            grads["Wx"] = x[:, t].T @ da
-            grads["Wh"] = hs[t].T @ da
-            grads["b"] = da.sum(axis=0)
-        else:
-            grads["Wx"] += x[:, t].T @ da
-            grads["Wh"] += hs[t].T @ da
-            grads["b"] += da.sum(axis=0)
-        if "derivative_twice" in bugs:
-            dh_next = (da @ Wh.T) * (1 - hs[t] ** 2)
-        else:
-            dh_next = da @ Wh.T
-    return loss, grads
-
-
 def tutorial_equations(e, x, y, params):
-    """The tutorial's (fixed) training code, with the places a learner can slip while fixing it marked: a change
-    that plants a new mistake is named by these variants when it is none of the four bugs."""
+    """The tutorial's training code (a many-to-many regression RNN) with its sites marked: the four bugs are
+    edits of it (BUG_EDITS), and so is any other mistake a learner can plant while fixing one."""
     Wx, Wh, b, Wy, by = (params[k] for k in PARAM_NAMES)
     N, T, D = x.shape
     H, O = Wy.shape
@@ -451,6 +402,7 @@ def tutorial_equations(e, x, y, params):
         preds.append(h @ Wy + by)
     pred = np.stack(preds, axis=1)
     loss = 0.5 * np.mean((pred - y) ** 2)
+    hs = e.alt("the kept states", hs, {BUGS["states_not_kept"]: lambda: hs[:1] + [hs[-1]] * T})
     dpred = e.mul("dpred", {"(pred - y)": pred - y, "1 / pred.size": 1 / pred.size})
     h_all = np.stack(hs[1:], axis=1)
     grads = {k: np.zeros_like(v) for k, v in params.items()}
@@ -464,7 +416,8 @@ def tutorial_equations(e, x, y, params):
         grads["Wh"] = e.acc("grads['Wh']", grads["Wh"], e.pick("grads['Wh']", hs[t], right="hs[t]",
                                                                **{"hs[t + 1]": hs[t + 1]}).T @ da)
         grads["b"] = e.acc("grads['b']", grads["b"], da.sum(axis=0))
-        dh_next = da @ e.T("dh_next", Wh.T, what="dh_next uses Wh without its transpose")
+        back = da @ e.T("dh_next", Wh.T, what="dh_next uses Wh without its transpose")
+        dh_next = e.alt("dh_next", back, {BUGS["derivative_twice"]: lambda: back * (1 - hs[t] ** 2)})
     return {"loss": np.asarray(loss), **{f"grads[{k!r}]": grads[k] for k in PARAM_NAMES}}
 
 
@@ -476,6 +429,22 @@ TUTORIAL = Equations(
                "grads['b']": "grads['b'] += da.sum(axis=0)", "grads['Wy']": "grads['Wy'] = h_all.T @ dpred",
                "grads['by']": "grads['by'] = dpred.sum(axis=(0, 1))"},
     wrap=lambda out, a: (float(out["loss"]), {k: out[f"grads[{k!r}]"] for k in PARAM_NAMES}))
+# each bug of the tutorial is one or more edits of its equations: (site, kind, alternative)
+BUG_EDITS = {"tanh_of_state": [("da|deriv", "deriv", "twice")],
+             "states_not_kept": [("the kept states|alt", "alt", BUGS["states_not_kept"])],
+             "derivative_twice": [("dh_next|alt", "alt", BUGS["derivative_twice"])],
+             "not_accumulated": [(f"grads['{k}']|acc", "acc", None) for k in ("Wx", "Wh", "b")]}
+
+
+def tutorial_loss_and_grads(x, y, params, bugs=()):
+    """The tutorial's training code: loss and gradients of a many-to-many regression RNN.
+
+    x: (N, T, D), y: (N, T, O); params: Wx (D, H), Wh (H, H), b (H,), Wy (H, O), by (O,).
+    loss = 0.5 * mean((h_t @ Wy + by - y_t)**2); `bugs` switches on any of BUGS.
+    """
+    edits = [Edit(site, kind, alt, "") for bug in bugs for site, kind, alt in BUG_EDITS[bug]]
+    out, _ = TUTORIAL.run((x, y, params), edits)
+    return float(out["loss"]), {k: out[f"grads[{k!r}]"] for k in PARAM_NAMES}
 
 
 def debug_probe(N=3, T=4, D=2, H=3, O=1, seed=0):
@@ -574,3 +543,25 @@ for _id, _bug in EXERCISE_BUG.items():
     _n = int(_id.split(".")[1]) - 2
     register(_id, f"debug_bptt_{_n}", f"Debug a broken BPTT: bug {_n}", _debug_reference(_id))(
         lambda fn, _id=_id: check_debug(fn, _id))
+
+
+def _probes_31():
+    out = []
+    for kw in (dict(), dict(N=2, D=3, H=5, seed=1)):
+        x, h, Wx, Wh, b, dh = step_probe(**kw)
+        out.append((dh, ref.rnn_step_forward(x, h, Wx, Wh, b)[1]))
+    return out
+
+
+def _probes_32():
+    out = []
+    for kw in (dict(), dict(last_only=True, seed=1), dict(N=2, T=5, D=3, H=4, seed=2)):
+        x, h0, Wx, Wh, b, dh = seq_probe(**kw)
+        out.append((dh, ref.rnn_forward(x, h0, Wx, Wh, b)[1]))
+    return out
+
+
+declare("3.1", STEP_BACKWARD, _probes_31)
+declare("3.2", BACKWARD, _probes_32)
+for _id in EXERCISE_BUG:
+    declare(_id, TUTORIAL, lambda: [debug_probe()])

@@ -11,7 +11,7 @@ from .. import reference as ref
 from . import register
 from .numerics import Numerics
 from .probes import Mistake, as_result_array, close, diagnose, expect_dtype, expect_shape, rng, unpack
-from .variants import Equations
+from .variants import Equations, declare
 
 
 def clip_equations(e, grads, max_norm):
@@ -391,3 +391,9 @@ def check_orthogonal(orthogonal):
         raise Mistake(f"over 300 draws Q[0, 0] averages {first.mean():.2f} instead of about 0: the Q of np.linalg.qr "
                       "has a sign bias (LAPACK's sign convention makes Q[0, 0] always negative). Fix the signs so the "
                       "rotation is uniformly random: q * np.sign(np.diag(r)).")
+
+
+declare("4.1", CLIP_EQUATIONS, lambda: [(clip_probe(scale=2.0), 1.0), (clip_probe(scale=0.05, seed=1), 1.0),
+                                        (clip_probe(scale=3.0, dtype=np.float32, seed=2), 0.5)])
+declare("4.2", NORMS_EQUATIONS, lambda: [norms_probe(6, 4, 0, 1.3), norms_probe(9, 5, 1, 0.8)])
+declare("4.3", ORTH_EQUATIONS, lambda: [(5, np.random.default_rng(0), 1.0)])

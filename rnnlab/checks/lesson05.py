@@ -12,7 +12,7 @@ from . import register
 from .numerics import Numerics
 from .probes import (Mistake, as_result_array, call, check_cache, close, diagnose, earlier_exercise, expect_dtype,
                      expect_shape, rng, unpack)
-from .variants import Equations
+from .variants import Equations, declare
 
 BLOCKS = "ifco"        # Keras' gate order: input, forget, candidate (c), output
 sig = ref.sigmoid
@@ -509,3 +509,17 @@ def check_keras_lstm_output(keras_lstm_output):
                       "layer.set_weights([Wx, Wh, b]) and keep Keras' defaults, activation='tanh' and "
                       "recurrent_activation='sigmoid'.")
     expect_dtype(out, np.float32, "The output")
+
+
+def _probes_53():
+    out = []
+    for seed, (N, D, H) in [(0, (3, 4, 4)), (1, (2, 3, 5))]:
+        r = rng(10 + seed)
+        dh, dc = r.standard_normal((N, H)), r.standard_normal((N, H))
+        out.append((dh, dc, ref.lstm_step_forward(*step_probe(N=N, D=D, H=H, seed=seed))[2]))
+    return out
+
+
+declare("5.1", STEP_EQUATIONS, lambda: [step_probe(), step_probe(N=2, D=3, H=5, seed=1)])
+declare("5.2", SEQ_EQUATIONS, lambda: [seq_probe(), seq_probe(N=2, T=5, D=3, H=4, seed=1)])
+declare("5.3", BACKWARD, _probes_53)

@@ -14,7 +14,7 @@ from . import register
 from .numerics import Numerics
 from .probes import (Mistake, as_result_array, call, check_cache, diagnose, earlier_exercise, expect_shape, rng,
                      unpack)
-from .variants import Equations
+from .variants import Equations, declare
 
 BLOCKS = "zrh"        # Keras' block order: update, reset, candidate
 sig = ref.sigmoid
@@ -211,27 +211,13 @@ def check_gru_step_forward(gru_step_forward):
 
 
 def _step_numerics(reset_after):
-    layout = f" (reset_after={reset_after})"
-    return Numerics(
-        "gru_step_forward",
-        probe=lambda N=None, T=None, dtype=np.float64, big=False: step_probe(
-            N=N or 2, D=3, H=5, reset_after=reset_after, dtype=dtype, seed=7, big=big),
-        outputs=lambda out, args: {"h_next" + layout: unpack(out, "gru_step_forward", ("h_next", "cache"))[0]},
-        reference=lambda *args: {"h_next" + layout: ref.gru_step_forward(*args)[0]},
-        saturate="pre-activations x @ Wx + h_prev @ Wh + b in the hundreds and thousands")
+    return _numerics("gru_step_forward", "h_next", reset_after, step_probe, ref.gru_step_forward, {}, sequence=False,
+                     saturate="pre-activations x @ Wx + h_prev @ Wh + b in the hundreds and thousands")
 
 
 def forward_equations(e, x, h0, Wx, Wh, b):
-    """The loop of gru_forward around the step's equations."""
-    N, T, _ = x.shape
-    h = np.zeros((N, T, h0.shape[1]))
-    h_t = h0
-    for t in e.range("t", T, fix="for t in range(T), t = 0, 1, ..., T - 1"):
-        h_next = step_equations(e, x[:, t], h_t, Wx, Wh, b)["h_next"]
-        h[:, t] = e.pick("h[:, t]", h_next, right="the new state h_next", h_prev=h_t,
-                         fix="store h[:, t] = h_next, the step's new state")
-        h_t = e.carry("the state h_t", h_next, h0, init_name="h0", fix="h_t = h_next inside the loop")
-    return {"h": h}
+    """The loop over time around the step's equations (its sites: rnnlab.checks.variants.Context.over_time)."""
+    return {"h": e.over_time(step_equations, x, h0, Wx, Wh, b)}
 
 
 SEQ_EQUATIONS = Equations(
@@ -306,11 +292,26 @@ def check_gru_forward(gru_forward):
 
 
 def _seq_numerics(reset_after):
-    layout = f" (reset_after={reset_after})"
-    return Numerics(
-        "gru_forward",
-        probe=lambda N=None, T=None, dtype=np.float64, big=False: seq_probe(
-            N=N or 2, T=T or (12 if big else 4), D=3, H=5, reset_after=reset_after, seed=8, dtype=dtype, big=big),
-        outputs=lambda out, args: {"h" + layout: unpack(out, "gru_forward", ("h", "cache"))[0]},
-        reference=lambda *args: {"h" + layout: ref.gru_forward(*args)[0]},
-        sequence=True, saturate="inputs x of size 1000 (pre-activations in the hundreds and thousands)")
+    return _numerics("gru_forward", "h", reset_after, seq_probe, ref.gru_forward, {"T": 12}, sequence=True,
+                     saturate="inputs x of size 1000 (pre-activations in the hundreds and thousands)")
+
+
+def _numerics(func, output, reset_after, make, reference, big_sizes, sequence, saturate):
+    """The numerics probes of gru_step_forward / gru_forward in one layout."""
+    name = f"{output} (reset_after={reset_after})"
+
+    def probe(N=None, T=None, dtype=np.float64, big=False):
+        sizes = dict(N=N or 2, D=3, H=5, reset_after=reset_after, seed=8, dtype=dtype, big=big)
+        if sequence:
+            sizes["T"] = T or (big_sizes["T"] if big else 4)
+        return make(**sizes)
+    return Numerics(func, probe=probe, sequence=sequence, saturate=saturate,
+                    outputs=lambda out, args: {name: unpack(out, func, (output, "cache"))[0]},
+                    reference=lambda *args: {name: reference(*args)[0]})
+
+
+declare("6.1", STEP_EQUATIONS, lambda: [step_probe(seed=0), step_probe(reset_after=False, seed=1),
+                                        step_probe(N=2, D=3, H=5, seed=2),
+                                        step_probe(N=2, D=3, H=5, reset_after=False, seed=2)])
+declare("6.2", SEQ_EQUATIONS, lambda: [seq_probe(seed=0), seq_probe(reset_after=False, seed=1),
+                                       seq_probe(N=2, T=5, D=3, H=4, seed=2)])

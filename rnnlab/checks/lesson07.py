@@ -12,7 +12,7 @@ from . import register
 from .numerics import Numerics
 from .probes import (Mistake, as_result_array, call, diagnose, expect_dtype, expect_shape, rng,
                      unpack)
-from .variants import Equations
+from .variants import Equations, declare
 
 
 def to_rnn_input_equations(e, table, T):
@@ -47,7 +47,8 @@ def pad_equations(e, seqs, value=0.0):
         x[i, start:start + L] = s[:L]
         mask[i] = (np.arange(T) >= start) & (np.arange(T) < start + e.shift("the mask's length", L, symbol="T_i",
                                                                            fix="mask[i] = np.arange(T_max) < T_i"))
-    return {"x": x, "mask": e.pick("mask", mask, right="True at the real steps", **{"the inverted mask": lambda: ~mask})}
+    return {"x": x, "mask": e.pick("mask", mask, right="True at the real steps",
+                                   **{"the inverted mask": lambda: ~mask})}
 
 
 PAD_EQUATIONS = Equations("pad_and_mask", pad_equations, args=("seqs", "value"),
@@ -293,3 +294,8 @@ PAD_NUMERICS = Numerics(
                                for k, v in zip(OUT_73, unpack(out, "pad_and_mask", OUT_73, about=ABOUT_73))},
     reference=lambda *args: {k: np.asarray(v, dtype=np.float64) if k == "mask" else v
                              for k, v in zip(OUT_73, batching.pad_and_mask(*args))})
+
+
+declare("7.1", TO_RNN_EQUATIONS, lambda: [(np.arange(24, dtype=np.float64).reshape(2, 12) + 1, 4),
+                                          (rng(2).standard_normal((2, 12)), 6)])
+declare("7.3", PAD_EQUATIONS, lambda: [(_ragged(), 0.0), (_ragged(np.float32), -1.0)])

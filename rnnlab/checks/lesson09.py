@@ -6,7 +6,7 @@ from ..reference import softmax
 from . import register
 from .numerics import Numerics
 from .probes import Mistake, as_result_array, call, diagnose, expect_shape, rng, unpack
-from .variants import Equations
+from .variants import Equations, declare
 
 OUT = ("context", "weights")          # what dot_attention returns
 AXES = ("the batch N", "the decoder steps Ty", "the encoder positions Tx")
@@ -114,3 +114,7 @@ NUMERICS = Numerics(
     probe=lambda N=None, T=None, dtype=np.float64, big=False: _probe(N=N or 2, Ty=T or 3, seed=4, dtype=dtype),
     outputs=lambda out, args: dict(zip(OUT, unpack(out, "dot_attention", OUT))),
     reference=lambda *args: dict(zip(OUT, att.dot_attention(*args))), sequence=True)
+
+
+declare("9.1", EQUATIONS, lambda: [_probe(), _probe(seed=2) + (np.array([[True, True, True, False, False],
+                                                                         [True, True, True, True, True]]),)])

@@ -4,7 +4,7 @@ import numpy as np
 from ..models import charlm
 from . import register
 from .probes import Mistake, as_number, as_result_array, diagnose, expect_shape, quiet_call, unpack
-from .variants import Equations
+from .variants import Equations, declare
 
 
 def sample_equations(e, logits, temperature, rng=None):
@@ -194,3 +194,14 @@ def check_bits_per_char(bits_per_char):
     if abs(bits32 - e_bits) > 1e-4:
         raise Mistake("with float32 probabilities (what Keras returns) the bits change: compute as above, "
                       "without rounding the probabilities.")
+
+
+def _probes_101():
+    r = np.random.default_rng(0)
+    n, V = 6, 5
+    probs = r.dirichlet(np.ones(V), size=n)
+    return [(probs, (probs.argmax(axis=1) + 1 + r.integers(0, V - 1, n)) % V)]
+
+
+declare("10.1", BITS_EQUATIONS, _probes_101)
+declare("10.2", SAMPLE_EQUATIONS, lambda: [(np.log(np.array([0.6, 0.3, 0.09, 0.01])), 0.5, np.random.default_rng(0))])

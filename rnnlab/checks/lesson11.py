@@ -4,7 +4,7 @@ import numpy as np
 from ..data import reviews
 from . import register
 from .probes import Mistake, as_number, as_result_array, call, diagnose, expect_shape, quiet_call, unpack
-from .variants import Equations
+from .variants import Equations, declare
 
 
 def encode_equations(e, sentences, T, vocab=None):
@@ -32,7 +32,8 @@ ENCODE_EQUATIONS = Equations(
                "the padding": "ids first, then zeros (padding at the end)",
                "the words": "words = sentence.lower().split()",
                "the unknown words' id": "vocab.get(word, 1): unknown words get 1"},
-    wrap=lambda out, a: (out["ids"], a[2] if len(a) > 2 and a[2] is not None else reviews.encode_sentences(a[0], a[1])[1]))
+    wrap=lambda out, a: (out["ids"], a[2] if len(a) > 2 and a[2] is not None
+                         else reviews.encode_sentences(a[0], a[1])[1]))
 
 
 def accuracy_equations(e, probs, labels, mask):
@@ -200,3 +201,11 @@ def check_slice_accuracy(slice_accuracy):
                       "(np.mean of an empty array gives nan).") from None
     if not np.isnan(got):
         raise Mistake(f"on an empty slice (mask all False) the accuracy is undefined: return float('nan'), not {got}.")
+
+
+declare("11.1", ENCODE_EQUATIONS, lambda: [(list(PROBE), 5), (["the bird sat on the mat"], 6, dict(PROBE_VOCAB)),
+                                           (["The Cat sat"], 3, dict(PROBE_VOCAB))])
+declare("11.2", ACCURACY_EQUATIONS, lambda: [
+    (np.array([0.9, 0.2, 0.7, 0.4, 0.1, 0.8, 0.6, 0.3]), np.array([1, 1, 0, 0, 0, 1, 1, 0]),
+     np.array([True, True, True, False, False, True, False, True])),
+    (np.array([0.5, 0.5, 0.2]), np.array([1, 1, 0]), np.array([True, True, True]))])

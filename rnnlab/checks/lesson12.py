@@ -6,7 +6,7 @@ from ..models import forecast
 from . import register
 from .numerics import Numerics
 from .probes import Mistake, as_result_array, call, close, diagnose, expect_shape, rng, unpack
-from .variants import Equations
+from .variants import Equations, declare
 
 
 def windows_equations(e, series, n_in, horizon, n_train):
@@ -344,3 +344,8 @@ FLAG_NUMERICS = Numerics(
                                zip(("threshold", "flags"), unpack(out, "flag_anomalies", ("threshold", "flags")))},
     reference=lambda *args: {name: np.asarray(v, dtype=np.float64) for name, v in
                              zip(("threshold", "flags"), forecast.flag_anomalies(*args))})
+
+
+declare("12.1", WINDOW_EQUATIONS, lambda: [window_probe(), (rng(3).standard_normal(20).cumsum(), 5, 3, 12)])
+declare("12.2", NAIVE_EQUATIONS, lambda: [errors_probe()])
+declare("12.3", FLAG_EQUATIONS, lambda: [threshold_probe() + (3.0,)])

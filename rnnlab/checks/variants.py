@@ -40,6 +40,8 @@ the lesson to quote, by default `equations[where]`, else the first equation):
 - `e.acc(where, total, part)`: a shared-weight gradient overwritten instead of accumulated.
 - `e.pick(where, value, **others)`: the wrong quantity (e.g. h_next where h_prev belongs).
 - `e.alt(where, value, {hint: wrong_value_or_callable})`: hand-declared alternatives.
+- `e.over_time(step, x, h0, *params)`: the loop of a one-state recurrence around a step's equations
+  (first state, loop bounds and direction, what h[:, t] stores, the state carried).
 
 Spec-level: `swaps=[("Wx", "Wh")]` swaps two arguments of the same shape.
 If no single edit explains the output, pairs of edits are tried (within a small time budget).
@@ -228,7 +230,8 @@ class Context:
         cands = [None] + list(range(value.ndim))
         if value.ndim >= 3:
             cands += [tuple(c) for c in combinations(range(value.ndim), 2)]
-        norm = lambda ax: None if ax is None else tuple(sorted(a % value.ndim for a in ((ax,) if np.isscalar(ax) else ax)))
+        def norm(ax):
+            return None if ax is None else tuple(sorted(a % value.ndim for a in ((ax,) if np.isscalar(ax) else ax)))
         right = norm(axis)
         for ax in cands:
             if norm(ax) != right and not (ax is None and right == tuple(range(value.ndim))):
@@ -350,10 +353,25 @@ class Context:
             return v() if callable(v) else v
         return value
 
+    def over_time(self, step, x, h0, *params):
+        """The loop of a one-state recurrence over x (N, T, D), batch-major, around the step's own sites:
+        step(e, x_t, h_prev, *params)["h_next"]. Sites: the first state (h0 or zeros), the loop bounds and
+        direction, what h[:, t] stores, the state carried. Returns h (N, T, H)."""
+        N, T, _ = x.shape
+        h = np.zeros((N, T, h0.shape[1]))
+        h_t = self.pick("the first step", h0, right="h0", zeros=lambda: np.zeros_like(h0),
+                        fix="start from the given h0")
+        for t in self.range("t", T, fix="for t in range(T), t = 0, 1, ..., T - 1"):
+            h_next = step(self, x[:, t], h_t, *params)["h_next"]
+            h[:, t] = self.pick("h[:, t]", h_next, right="the new state h_next", h_prev=h_t,
+                                fix="store the state after step t, h[:, t] = h_next")
+            h_t = self.carry("the state h_t", h_next, h0, init_name="h0", fix="h_prev = h_next inside the loop")
+        return h
+
     def alt(self, where, value, alternatives: dict):
         site = f"{where}|alt"
         for hint in alternatives:
-            self._offer(site, "alt", hint, hint)
+            self._offer(site, "alt", hint, hint, hint)
         for ed in self._active(site):
             v = alternatives[ed.alt]
             return v() if callable(v) else v
@@ -435,6 +453,17 @@ class Equations:
             return vals[0] if len(vals) == 1 else vals
         planted.__name__ = self.name
         return planted
+
+
+DECLARED: dict[str, list] = {}
+
+
+def declare(exercise_id: str, equations: Equations, probes: Callable[[], list]) -> Equations:
+    """Record that exercise `exercise_id`'s check matches against `equations` on the argument tuples that
+    `probes()` returns (the same probes the check uses). tests/checks/test_variants.py plants every variant
+    of every declared exercise and asserts the check fails it with a hint that names the term."""
+    DECLARED.setdefault(exercise_id, []).append((equations, probes))
+    return equations
 
 
 def _same(a, b, tol):
@@ -527,4 +556,4 @@ class Variants:
                 yield out[name], self.hint(edits)
 
 
-__all__ = ["Equations", "Variants", "Edit", "Context", "ACT", "ACT_NAME"]
+__all__ = ["Equations", "Variants", "Edit", "Context", "ACT", "ACT_NAME", "DECLARED", "declare"]
