@@ -15,7 +15,11 @@ def one_hot_equations(e, indices, vocab_size):
     out = np.zeros((T, vocab_size))
     rows = e.pick("the rows", np.arange(T), right="np.arange(T), one per step", **{
         "every row (out[:, indices])": lambda: slice(None)})
-    out[rows, e.shift("the column", indices, fix="out[t, indices[t]] = 1: token k goes in column k") % vocab_size] = 1
+    cols = e.shift("the column", indices, fix="out[t, indices[t]] = 1: token k goes in column k") % vocab_size
+    if isinstance(rows, slice):
+        out[rows, cols] = 1
+    for t in e.range("t", T, fix="set out[t, indices[t]] = 1 for every step t = 0 .. T - 1"):
+        out[rows[t], cols[t]] = 1
     return {"out": e.pick("out", out, right="zeros with one 1 per row", **{"its complement": lambda: 1 - out})}
 
 

@@ -17,7 +17,7 @@ def step_equations(e, x, h_prev, Wx, Wh, b):
     a = e.sum("h_next", {"x @ Wx": x @ e.T("Wx", Wx, fix="use x @ Wx with Wx as given, (D, H), not Wx.T"),
                          "h_prev @ Wh": h_prev @ e.T("Wh", Wh, fix="use h_prev @ Wh with Wh as given, not Wh.T"),
                          "b": b})
-    return {"h_next": e.act("h_next", "tanh", a)}
+    return {"h_next": e.act("h_next", "tanh", a, outside={"b": b})}
 
 
 STEP_EQUATIONS = Equations(

@@ -66,11 +66,17 @@ def step_backward_equations(e, dh_next, cache):
     deriv = e.deriv("da", "tanh", h_next, pre=a, out_name="h_next", pre_name="a (before the tanh)",
                     others={"h_prev": h_prev, "dh_next": dh_next, "x": x})
     da = e.mul("da", {"dh_next": dh_next, "(1 - h_next**2)": deriv})
-    dx = da @ e.T("dx", Wx.T, what="dx uses Wx without its transpose")
-    dh_prev = da @ e.T("dh_prev", Wh.T, what="dh_prev uses Wh without its transpose")
-    dWx = e.T("dWx", x.T @ da, what="dWx is transposed (da.T @ x)")
+    dx = da @ e.T("dx", e.pick("dx", Wx.T, right="Wx.T", **{"Wh.T (the other weight)": Wh.T}),
+                  what="dx uses Wx without its transpose")
+    back = da @ e.T("dh_prev", e.pick("dh_prev", Wh.T, right="Wh.T", **{"Wx.T (the other weight)": Wx.T}),
+                    what="dh_prev uses Wh without its transpose")
+    dh_prev = e.alt("dh_prev", back, {
+        "dh_prev is multiplied by 1 - h_prev**2 as well: that derivative belongs to the previous step, which applies "
+        "it itself when dh_prev reaches it; dh_prev = da @ Wh.T": lambda: back * (1 - h_prev ** 2)})
+    N = len(x)
+    dWx = e.batch("dWx", e.T("dWx", x.T @ da, what="dWx is transposed (da.T @ x)"), N)
     h_in = e.pick("dWh", h_prev, right="h_prev (what Wh multiplied)", h_next=h_next, x=x)
-    dWh = e.T("dWh", h_in.T @ da, what="dWh is transposed (da.T @ h_prev)")
+    dWh = e.batch("dWh", e.T("dWh", h_in.T @ da, what="dWh is transposed (da.T @ h_prev)"), N)
     db = e.reduce("db", "sum", da, axis=0, names=("the batch N", "the units H"))
     return {"dx": dx, "dh_prev": dh_prev, "dWx": dWx, "dWh": dWh, "db": db}
 
@@ -207,17 +213,25 @@ def backward_equations(e, dh, cache):
     dWx, dWh, db = np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(H)
     dh_next = np.zeros((N, H))
     for t in e.range("t", T, reverse=True, fix="for t in reversed(range(T)), from T - 1 down to 0"):
-        h_prev = h0 if t == 0 else h[:, t - 1]
+        h_prev = e.pick("h_prev at t = 0", h0 if t == 0 else h[:, t - 1], right="h0 (the state before step 0)",
+                        **{"h[:, t - 1], which at t = 0 is h[:, -1], the LAST state": h[:, t - 1]},
+                        fix="h_prev = h0 if t == 0 else h[:, t - 1]")
         d = e.sum("the gradient on h[:, t]", {"dh[:, t]": dh[:, t], "dh_next (from step t + 1)": dh_next},
                   fix="dh[:, t] + dh_next, the upstream gradient plus what came back from step t + 1")
         deriv = e.deriv("da", "tanh", h[:, t], out_name="h[:, t]", others={"h_prev (h[:, t - 1])": h_prev})
         da = d * deriv
-        dx[:, t] = da @ e.T("dx", Wx.T, what="dx uses Wx without its transpose")
-        dWx = e.acc("dWx", dWx, x[:, t].T @ da)
-        dWh = e.acc("dWh", dWh, e.pick("dWh", h_prev, right="h_prev = h[:, t - 1]", **{"h[:, t]": h[:, t]}).T @ da)
+        dx[:, t] = da @ e.T("dx", e.pick("dx", Wx.T, right="Wx.T", **{"Wh.T (the other weight)": Wh.T}),
+                            what="dx uses Wx without its transpose")
+        dWx = e.acc("dWx", dWx, e.batch("dWx", x[:, t].T @ da, N))
+        dWh = e.acc("dWh", dWh, e.batch("dWh", e.pick("dWh", h_prev, right="h_prev = h[:, t - 1]",
+                                                      **{"h[:, t]": h[:, t]}).T @ da, N))
         db = e.acc("db", db, e.reduce("db", "sum", da, axis=0, names=("the batch N", "the units H")))
-        dh_next = da @ e.T("dh_prev", Wh.T, what="dh_prev uses Wh without its transpose")
-    dh0 = e.pick("dh0", dh_next, right="the dh_prev of step 0", zeros=lambda: np.zeros_like(dh_next))
+        dh_next = e.assign("dh_next", dh_next, e.pick("dh_prev", da, right="da, after the tanh derivative", **{
+            "dh[:, t] + dh_next, the gradient before the tanh derivative": d}) @ e.T(
+            "dh_prev", Wh.T, what="dh_prev uses Wh without its transpose"),
+            fix="dh_next = da @ Wh.T, replaced at each step")
+    dh0 = e.pick("dh0", dh_next, right="the dh_prev of step 0", zeros=lambda: np.zeros_like(dh_next),
+                 **{"dh[:, 0], the upstream gradient of step 0": dh[:, 0]})
     return {"dx": dx, "dh0": dh0, "dWx": dWx, "dWh": dWh, "db": db}
 
 

@@ -32,16 +32,35 @@ def step_equations(e, x, h_prev, c_prev, Wx, Wh, b):
     """The lesson's LSTM step, with the places a learner can slip marked (rnnlab.checks.variants)."""
     H = h_prev.shape[1]
     a = e.sum("a", {"x @ Wx": x @ Wx, "h_prev @ Wh": h_prev @ Wh, "b": b})
+    a = _one_block_moved(e, a, H)
     i = e.act("the input gate i", "sigmoid", a[:, :H], why=GATE, group="gates")
-    f = e.act("the forget gate f", "sigmoid", a[:, H:2 * H], why=GATE, group="gates")
+    f = e.act("the forget gate f", "sigmoid", e.alt("the forget gate f", a[:, H:2 * H], {
+        "the forget gate has an extra + 1 inside its sigmoid (TF1's forget_bias=1.0): Keras keeps that bias in b, so "
+        "f = sigmoid(a[:, H:2*H]) with nothing added": lambda: a[:, H:2 * H] + 1}), why=GATE, group="gates")
     g = e.act("the candidate c_tilde", "tanh", a[:, 2 * H:3 * H], why=" (values in (-1, 1))", group="gates")
     o = e.act("the output gate o", "sigmoid", a[:, 3 * H:], why=GATE, group="gates")
     kept = e.pick("f * c_prev", c_prev, right="c_prev", h_prev=h_prev)
-    c_next = e.sum("c_next", {"f * c_prev": e.mul("f * c_prev", {"f": f, "c_prev": kept}),
-                              "i * c_tilde": e.mul("i * c_tilde", {"i": i, "c_tilde": g})})
+    c_next = e.sum("c_next", {"f * c_prev": e.mul("f * c_prev", {"f": f, "c_prev": kept}, gates=("f",)),
+                              "i * c_tilde": e.mul("i * c_tilde", {"i": i, "c_tilde": g}, gates=("i",))})
     c_in = e.pick("tanh(c_next)", c_next, right="the new c_next", c_prev=c_prev)
-    h_next = e.mul("h_next", {"o": o, "tanh(c_next)": e.act("tanh(c_next)", "tanh", c_in, group="output")})
+    h_next = e.mul("h_next", {"o": o, "tanh(c_next)": e.act("tanh(c_next)", "tanh", c_in, group="output")},
+                   gates=("o",))
     return {"h_next": h_next, "c_next": c_next}
+
+
+def _one_block_moved(e, a, H):
+    """a with one gate's block cut from another block's columns (e.g. f = sigmoid(a[:, :H]))."""
+    cols = {k: (j * H, (j + 1) * H) for j, k in enumerate(BLOCKS)}
+    text = {"i": "a[:, :H]", "f": "a[:, H:2*H]", "c": "a[:, 2*H:3*H]", "o": "a[:, 3*H:]"}
+    for k in BLOCKS:
+        lo, hi = cols[k]
+        others = {f"the block {text[m]} of {m}": (lambda m=m: a[:, cols[m][0]:cols[m][1]]) for m in BLOCKS if m != k}
+        block = e.pick(f"the block of {k}", a[:, lo:hi], right=text[k], **others,
+                       fix=f"blocks [i, f, c, o]: {k} comes from {text[k]}")
+        if block is not a[:, lo:hi]:
+            a = a.copy()
+            a[:, lo:hi] = block
+    return a
 
 
 STEP_EQUATIONS = Equations(
@@ -193,6 +212,9 @@ def forward_equations(e, x, h0, Wx, Wh, b, c0=None):
                  fix="start from c0 when it is given (zeros only when c0 is None)")
     for t in e.range("t", T, fix="for t in range(T), t = 0, 1, ..., T - 1"):
         out = step_equations(e, x[:, t], h_t, c_t, Wx, Wh, b)
+        out = e.pick("the step's two states", out, right="(h_next, c_next)", **{
+            "(c_next, h_next), swapped when unpacked": {"h_next": out["c_next"], "c_next": out["h_next"]}},
+            fix="h_t, c_t, step = lstm_step_forward(...): h first")
         h[:, t] = e.pick("h[:, t]", out["h_next"], right="the new state h_next", h_prev=h_t, c_next=out["c_next"],
                          fix="store h[:, t] = h_next, the step's new hidden state")
         h_t = e.carry("the hidden state h_t", out["h_next"], h0, init_name="h0", fix="h_t = h_next inside the loop")
@@ -369,21 +391,25 @@ def backward_equations(e, dh_next, dc_next, cache):
     i, f, g, o, c_prev, c_next = cache.i, cache.f, cache.c_tilde, cache.o, cache.c_prev, cache.c_next
     tc = np.tanh(c_next)
     dtanh = e.deriv("dc", "tanh", tc, pre=c_next, out_name="tanh(c_next)", pre_name="c_next", symbol="tanh(c_next)",
-                    fix=BACKWARD_LINES["dc"])
+                    fix=BACKWARD_LINES["dc"], group="cell")
     dc = e.sum("dc", {"dc_next": dc_next, "dh_next * o * (1 - tanh(c_next)**2)": e.mul(
         "the path through h_next", {"dh_next": dh_next, "o": o, "(1 - tanh(c_next)**2)": dtanh})})
     da_i = e.mul("da_i", {"dc": dc, "c_tilde": e.pick("da_i", g, right="c_tilde", c_prev=c_prev),
-                          "i * (1 - i)": e.deriv("da_i", "sigmoid", i, symbol="i", others={"c_tilde": g})})
+                          "i * (1 - i)": e.deriv("da_i", "sigmoid", i, symbol="i", others={"c_tilde": g},
+                                                 group="gates")})
     da_f = e.mul("da_f", {"dc": dc, "c_prev": e.pick("da_f", c_prev, right="c_prev", c_next=c_next),
-                          "f * (1 - f)": e.deriv("da_f", "sigmoid", f, symbol="f")})
+                          "f * (1 - f)": e.deriv("da_f", "sigmoid", f, symbol="f", group="gates")})
     da_c = e.mul("da_c", {"dc": dc, "i": i, "(1 - c_tilde**2)": e.deriv("da_c", "tanh", g, symbol="c_tilde",
-                                                                       others={"i": i})})
+                                                                       others={"i": i}, group="gates")})
     da_o = e.mul("da_o", {"dh_next": dh_next, "tanh(c_next)": e.pick("da_o", tc, right="tanh(c_next)",
                                                                     c_next=c_next),
-                          "o * (1 - o)": e.deriv("da_o", "sigmoid", o, symbol="o")})
+                          "o * (1 - o)": e.deriv("da_o", "sigmoid", o, symbol="o", group="gates")})
     da = np.concatenate([da_i, da_f, da_c, da_o], axis=1)
-    return {"dx": da @ cache.Wx.T, "dh_prev": da @ cache.Wh.T, "dc_prev": e.mul("dc_prev", {"dc": dc, "f": f}),
-            "dWx": cache.x.T @ da, "dWh": e.pick("dWh", cache.h_prev, right="h_prev", x=cache.x).T @ da,
+    Wx_back = e.pick("dx", cache.Wx.T, right="Wx.T", **{"Wh.T (the other weight)": cache.Wh.T})
+    Wh_back = e.pick("dh_prev", cache.Wh.T, right="Wh.T", **{"Wx.T (the other weight)": cache.Wx.T})
+    return {"dx": da @ Wx_back, "dh_prev": da @ Wh_back, "dc_prev": e.mul("dc_prev", {"dc": dc, "f": f}),
+            "dWx": e.batch("dWx", cache.x.T @ da, len(cache.x)),
+            "dWh": e.batch("dWh", e.pick("dWh", cache.h_prev, right="h_prev", x=cache.x).T @ da, len(cache.x)),
             "db": e.reduce("db", "sum", da, axis=0, names=("the batch N", "the gate columns 4H"))}
 
 

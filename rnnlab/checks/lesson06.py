@@ -37,15 +37,26 @@ def step_equations(e, x, h_prev, Wx, Wh, b):
     H = h_prev.shape[1]
     after = np.ndim(b) == 2
     xw = e.sum("xw", {"x @ Wx": x @ Wx, **({"b[0]": b[0]} if after else {"b": b})})
+    if not after:
+        xw = e.alt("xw", xw, {
+            "with b of shape (3H,) (reset_after=False) b[0] and b[1] are two single numbers: add the whole b to "
+            "x @ Wx, and apply the reset gate before the product, (r * h_prev) @ Wh[:, 2*H:]": lambda: x @ Wx + b[0]})
     if after:
-        hw = e.sum("hw", {"h_prev @ Wh": h_prev @ Wh, "b[1]": b[1]}, like=xw)
+        rec_bias = e.pick("the recurrent bias", b[1], right="b[1]", **{"b[0] again": b[0]},
+                          fix="hw = h_prev @ Wh + b[1]: b[0] goes with x @ Wx, b[1] with h_prev @ Wh")
+        hw = e.sum("hw", {"h_prev @ Wh": h_prev @ Wh, "b[1]": rec_bias}, like=xw)
     else:
         hw = e.sum("hw", {"h_prev @ Wh": h_prev @ Wh[:, :2 * H]}, fix="z and r add h_prev @ Wh[:, :2*H]")
-    z = e.act("the update gate z", "sigmoid", e.sum("the update gate z", {"xw[:, :H]": xw[:, :H],
-                                                                          "hw[:, :H]": hw[:, :H]}),
+    zs = e.pick("the block of z", (xw[:, :H], hw[:, :H]), right="columns :H",
+                **{"the columns H:2*H of r": (xw[:, H:2 * H], hw[:, H:2 * H])},
+                fix="blocks [z, r, h]: z from columns :H, r from H:2*H")
+    rs = e.pick("the block of r", (xw[:, H:2 * H], hw[:, H:2 * H]), right="columns H:2*H",
+                **{"the columns :H of z": (xw[:, :H], hw[:, :H])},
+                fix="blocks [z, r, h]: z from columns :H, r from H:2*H")
+    z = e.act("the update gate z", "sigmoid", e.sum("the update gate z", {"xw[:, :H]": zs[0], "hw[:, :H]": zs[1]}),
               why=GATE, group="gates")
-    r = e.act("the reset gate r", "sigmoid", e.sum("the reset gate r", {"xw[:, H:2*H]": xw[:, H:2 * H],
-                                                                        "hw[:, H:2*H]": hw[:, H:2 * H]}),
+    r = e.act("the reset gate r", "sigmoid", e.sum("the reset gate r", {"xw[:, H:2*H]": rs[0],
+                                                                        "hw[:, H:2*H]": rs[1]}),
               why=GATE, group="gates")
     fix = CANDIDATE[after]
     if after:
@@ -56,8 +67,9 @@ def step_equations(e, x, h_prev, Wx, Wh, b):
         pre = e.sum("the candidate h_tilde", {"xw[:, 2*H:]": xw[:, 2 * H:],
                                               "(r * h_prev) @ Wh[:, 2*H:]": rh @ Wh[:, 2 * H:]}, fix=fix)
     hh = e.act("the candidate h_tilde", "tanh", pre, fix=fix, why=" (values in (-1, 1))", group="gates")
-    h_next = e.sum("h_next", {"z * h_prev": e.mul("z * h_prev", {"z": z, "h_prev": h_prev}),
-                              "(1 - z) * h_tilde": e.mul("(1 - z) * h_tilde", {"(1 - z)": 1 - z, "h_tilde": hh})})
+    h_next = e.sum("h_next", {"z * h_prev": e.mul("z * h_prev", {"z": z, "h_prev": h_prev}, gates=("z",)),
+                              "(1 - z) * h_tilde": e.mul("(1 - z) * h_tilde", {"(1 - z)": 1 - z, "h_tilde": hh},
+                                                         gates=("(1 - z)",))})
     return {"h_next": h_next}
 
 

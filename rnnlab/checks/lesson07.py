@@ -48,7 +48,8 @@ def pad_equations(e, seqs, value=0.0):
         mask[i] = (np.arange(T) >= start) & (np.arange(T) < start + e.shift("the mask's length", L, symbol="T_i",
                                                                            fix="mask[i] = np.arange(T_max) < T_i"))
     return {"x": x, "mask": e.pick("mask", mask, right="True at the real steps",
-                                   **{"the inverted mask": lambda: ~mask})}
+                                   **{"the inverted mask": lambda: ~mask,
+                                      "True everywhere (no padding marked)": lambda: np.ones_like(mask)})}
 
 
 PAD_EQUATIONS = Equations("pad_and_mask", pad_equations, args=("seqs", "value"),

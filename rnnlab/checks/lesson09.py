@@ -16,6 +16,10 @@ def attention_equations(e, queries, values, mask=None):
     """Luong's dot attention as the lesson writes it, with the places a learner can slip marked."""
     scores = queries @ values.transpose(0, 2, 1)
     scores = e.sum("the scores", {"queries @ values.transpose(0, 2, 1)": scores}, like=scores)
+    H = queries.shape[-1]
+    scores = e.pick("the scores", scores, right="the plain dot product (Luong's score is not scaled)", **{
+        "scores / np.sqrt(H) (the Transformer's scaling)": lambda: scores / np.sqrt(H),
+        "scores / H": lambda: scores / H})
     if mask is not None:
         scores = e.pick("the masked scores", np.where(mask[:, None, :], scores, -np.inf),
                         right="-inf at the padded positions", **{"the unmasked scores": scores,

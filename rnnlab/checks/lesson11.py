@@ -16,7 +16,8 @@ def encode_equations(e, sentences, T, vocab=None):
         first = e.shift("the first word id", 2, fix="'<pad>' -> 0, '<unk>' -> 1, the words from 2 in sorted order")
         vocab = {"<pad>": 0, "<unk>": 1, **{w: first + i for i, w in enumerate(words)}}
     unknown = e.pick("the unknown words' id", 1, right="1 ('<unk>')", **{"0, the padding id": 0})
-    ids = np.zeros((len(sentences), T), dtype=int)
+    ids = np.full((len(sentences), T), e.pick("the padding id", 0, right="0 ('<pad>')", **{"1 ('<unk>')": 1}),
+                  dtype=int)
     for row, s in enumerate(sentences):
         words = split(s)
         kept = e.pick("the kept words", words[:T], right="the first T words, words[:T]", **{
@@ -42,7 +43,8 @@ def accuracy_equations(e, probs, labels, mask):
     pred = e.pick("the predictions", p >= 0.5, right="probs >= 0.5", **{
         "probs > 0.5": lambda: p > 0.5, "probs < 0.5": lambda: p < 0.5, "the probabilities themselves": p})
     sel = e.pick("the slice", mask, right="mask", **{"~mask": lambda: ~mask, "every sentence": np.ones_like(mask)})
-    right = (pred[sel] == labels[sel]).astype(float)
+    right = e.pick("the accuracy", (pred[sel] == labels[sel]).astype(float), right="preds == labels", **{
+        "the predictions alone, not compared with the labels": lambda: pred[sel].astype(float)})
     acc = e.reduce("the accuracy", "mean", right, axis=0, names=("the sentences in the slice",))
     return {"accuracy": e.pick("the denominator", acc, right="the size of the slice", **{
         "all N sentences": lambda: right.sum() / len(labels)})}

@@ -14,7 +14,8 @@ def windows_equations(e, series, n_in, horizon, n_train):
     train = e.pick("the statistics", series[:n_train], right="the training part series[:n_train]", **{
         "the whole series": series, "series[n_train:]": series[n_train:],
         "series[:n_train + 1]": series[:n_train + 1], "series[:n_train - 1]": series[:n_train - 1]})
-    centred = e.sum("z", {"series": series, "- mean": -train.mean()})
+    centred = e.sum("z", {"series": series, "- mean": -e.reduce("the mean", "mean", train, axis=0,
+                                                                ops=("mean", "median"))})
     z = e.mul("z", {"(series - mean)": centred, "1 / std": 1 / e.pick("std", train.std(), right="np.std",
                                                                         variance=train.var())})
     M = len(series) - n_in - horizon + 1
@@ -41,9 +42,10 @@ def naive_equations(e, X, Y):
         "first": "X[:, 0], the first value of the window", "mean": "the mean of the window, X.mean(axis=1)"})
     errors = e.sum("errors", {"forecast": last[:, None], "- Y": -Y}, like=Y)
     names = ("the windows M", "the steps ahead")
-    mae = e.reduce("mae", "mean", e.act("mae", "abs", errors, alts=("identity", "square")), axis=0, names=names)
+    mae = e.reduce("mae", "mean", e.act("mae", "abs", errors, alts=("identity", "square")), axis=0, names=names,
+                   of=("abs", errors), ops=("sum", "mean", "n - 1", "median"))
     msq = e.reduce("rmse", "mean", e.act("the squared errors", "square", errors, alts=("abs", "identity")), axis=0,
-                   names=names)
+                   names=names, of=("square", errors), ops=("sum", "mean", "n - 1", "median"))
     return {"mae": mae, "rmse": e.act("rmse", "sqrt", msq, alts=("identity",))}
 
 

@@ -19,24 +19,31 @@ matches the learner's output against every variant; the hint names the site and 
 Sites (each returns the correct value, or the edited one in a variant run; `fix` is the line of
 the lesson to quote, by default `equations[where]`, else the first equation):
 
-- `e.sum(where, {label: value})`: drop each term, flip each term's sign.
-- `e.mul(where, {label: value})`: drop each factor.
-- `e.act(where, kind, pre, why="")`: each other activation among tanh / sigmoid / relu /
-  identity (identity = "missing"), and the activation applied twice. Activation sites also make
+- `e.sum(where, {label: value})`: drop each term, flip each term's sign, add it twice.
+- `e.mul(where, {label: value}, gates=(...))`: drop each factor; a gate's complement (1 - g for g).
+- `e.act(where, kind, pre, why="", outside={label: term})`: each other activation among tanh /
+  sigmoid / relu / identity (identity = "missing"), the activation applied twice, and a term of the
+  pre-activation added after the activation instead of inside. Activation sites also make
   the global edits "every sigmoid -> tanh", "every tanh -> sigmoid", "sigmoid and tanh swapped"
   when the computation has both (the spec's `activations` sentence is their fix).
 - `e.T(where, M)`: M transposed (square weights included: probes use non-symmetric matrices).
 - `e.deriv(where, kind, out, pre=None, others={name: value})`: the derivative of `kind` taken from the
   pre-activation, from the output passed through the nonlinearity again, with the other
-  activation's formula, missing, or from another quantity.
-- `e.reduce(where, op, value, axis, names)`: the other op (sum <-> mean, median -> mean) and every
-  other axis (and all axes); `names` are the axes' names in the lesson's notation.
+  activation's formula, missing, or from another quantity; two or more derivative sites of a
+  `group` also make "every derivative missing".
+- `e.reduce(where, op, value, axis, names, ops=..., of=(kind, raw))`: the other ops (sum <-> mean,
+  median -> mean, only the first entry, ...), every other axis (and all axes), and with `of` the
+  nonlinearity taken after the reduction (sqrt(mean(e))**2 for mean(e**2)); `names` are the axes'
+  names in the lesson's notation.
+- `e.matmul(where, A, B)`: the operands of @ in the other order.
 - `e.softmax(where, scores, axis, names)`: softmax over another axis, unnormalised, missing.
 - `e.range(where, n, start=0, reverse=False)`: loop bounds one short at either end, wrong direction.
 - `e.shift(where, index)`: an index off by one either way.
 - `e.take(where, X, index, axis)`: another position (one earlier / later, first, last) or the mean
   over the axis instead of one position.
 - `e.carry(where, new, init)`: a state not carried to the next step (every step starts from init).
+- `e.assign(where, old, new)`: a value that is replaced at each step accumulated (+=) instead.
+- `e.batch(where, value, n)`: a gradient summed over the batch averaged instead.
 - `e.acc(where, total, part)`: a shared-weight gradient overwritten instead of accumulated.
 - `e.pick(where, value, **others)`: the wrong quantity (e.g. h_next where h_prev belongs).
 - `e.alt(where, value, {hint: wrong_value_or_callable})`: hand-declared alternatives.
@@ -101,6 +108,8 @@ class Context:
         self.recording = not edits
         self.found: dict[tuple, Edit] = {}
         self.act_kinds: dict[str, set] = {}       # group -> the activations used in it
+        self.deriv_sites: dict[str, set] = {}     # group -> the derivative sites in it
+        self.global_deriv = next((ed.alt for ed in edits if ed.kind == "global deriv"), None)
         self.global_act = next(((ed.site, ed.alt) for ed in edits if ed.kind == "global"), None)
 
     # -- bookkeeping ------------------------------------------------------------------
@@ -128,26 +137,41 @@ class Context:
             site = f"{where}|{label}"
             self._offer(site, "drop", None, f"{where} is missing the term {label}: {fix}.", label)
             self._offer(site, "sign", None, f"the term {label} enters {where} with the wrong sign: {fix}.", label)
+            self._offer(site, "twice", None, f"the term {label} is added twice to {where}: {fix}.", label)
             act = self._active(site)
             if any(ed.kind == "drop" for ed in act):
                 continue
+            if any(ed.kind == "twice" for ed in act):
+                value = 2 * value
             total = total + (-value if any(ed.kind == "sign" for ed in act) else value)
         return total
 
-    def mul(self, where, factors: dict, fix=None):
+    def mul(self, where, factors: dict, fix=None, gates=()):
+        """The product of the factors: drop each; for the factors named in `gates` (values in (0, 1)) also
+        offer the complement, (1 - g) for g (or g for a factor written (1 - g))."""
         fix = self._fix(where, fix)
         out = 1
         for label, value in factors.items():
             site = f"{where}|{label}"
             self._offer(site, "drop", None, f"{where} is missing the factor {label}: {fix}.", label)
-            if not self._active(site, "drop"):
-                out = out * value
+            if label in gates:
+                other = label[5:-1] if label.startswith("(1 - ") else f"(1 - {label})"
+                self._offer(site, "complement", None, f"{where} uses {other} where it needs {label}: {fix}.", label)
+            act = self._active(site)
+            if any(ed.kind == "drop" for ed in act):
+                continue
+            out = out * ((1 - value) if any(ed.kind == "complement" for ed in act) else value)
         return out
 
-    def act(self, where, kind, pre, fix=None, why="", alts=ACT_ALTS, group="*"):
+    def act(self, where, kind, pre, fix=None, why="", alts=ACT_ALTS, group="*", outside=None):
+        """ACT[kind](pre). outside={label: value} for terms of pre: also offers each of them added after the
+        activation instead of inside it."""
         fix = self._fix(where, fix)
         site = f"{where}|act"
         self.act_kinds.setdefault(group, set()).add(kind)
+        for label in (outside or {}):
+            self._offer(site, "outside", label, f"{label} is added after {ACT_NAME[kind]}; it belongs inside: "
+                                                f"{fix}.", label)
         for alt in alts:
             if alt == kind:
                 continue
@@ -165,6 +189,8 @@ class Context:
                 f = ACT[ed.alt]
             elif ed.kind == "twice":
                 return ACT[kind](ACT[kind](pre))
+            elif ed.kind == "outside":
+                return ACT[kind](pre - outside[ed.alt]) + outside[ed.alt]
         return f(pre)
 
     def T(self, where, M, fix=None, what=None):
@@ -174,12 +200,20 @@ class Context:
             return np.swapaxes(M, -1, -2)
         return M
 
+    def matmul(self, where, A, B, fix=None):
+        """A @ B; offers the operands in the other order, B @ A (it runs when both are square)."""
+        site = f"{where}|matmul"
+        self._offer(site, "order", "@", f"{where} multiplies in the wrong order (the operands of @ are swapped): "
+                                        f"{self._fix(where, fix)}.", where)
+        return B @ A if self._active(site) else A @ B
+
     def deriv(self, where, kind, out, pre=None, others: dict | None = None, fix=None, out_name="the output",
-              pre_name="the pre-activation", symbol=None):
+              pre_name="the pre-activation", symbol=None, group="*"):
         """The derivative of activation `kind`, from its output `out` (tanh: 1 - out**2, sigmoid:
         out * (1 - out)); `pre` the pre-activation, `others` quantities a learner may use instead."""
         fix = self._fix(where, fix)
         site = f"{where}|deriv"
+        self.deriv_sites.setdefault(group, set()).add(site)
         formula, text = DERIV_FROM_OUT[kind]
         name = ACT_NAME[kind]
         if symbol and out_name == "the output":
@@ -207,15 +241,40 @@ class Context:
                                         f"from {other}; it comes from {out_name}: {fix}.", other)
         for key, (_, hint, term) in options.items():
             self._offer(site, "deriv", key, hint, term)
+        if self.global_deriv is not None and self.global_deriv[0] == group:
+            return options[self.global_deriv[1]][0]()
         for ed in self._active(site):
             return options[ed.alt][0]()
         return formula(out)
 
-    def reduce(self, where, op, value, axis, names: Sequence[str] = (), fix=None, ops=("sum", "mean")):
+    def batch(self, where, value, n, fix=None, over="the batch"):
+        """A gradient summed over the batch (e.g. x.T @ da): offers it averaged instead (divided by n)."""
+        site = f"{where}|batch"
+        self._offer(site, "op", "mean", f"{where} is averaged over {over} (divided by {n}); the loss sums over "
+                                        f"{over}, so it is the sum: {self._fix(where, fix)}.", where)
+        return value / n if self._active(site) else value
+
+    def assign(self, where, old, new, fix=None):
+        """A value replaced at each step (x = new): offers it accumulated instead (x += new)."""
+        site = f"{where}|assign"
+        self._offer(site, "acc", "+=", f"{where} is accumulated with += where it is replaced at each step: "
+                                       f"{self._fix(where, fix)}.", where)
+        return old + new if self._active(site) else new
+
+    def reduce(self, where, op, value, axis, names: Sequence[str] = (), fix=None, ops=("sum", "mean"), of=None):
+        """op over axis of value. ops: the alternatives offered ("first": only the first entry along the axis).
+        of=(kind, raw) when value = ACT[kind](raw): also offers the nonlinearity applied after the reduction."""
         fix = self._fix(where, fix)
         site = f"{where}|reduce"
         value = np.asarray(value)
-        fns = {"sum": np.sum, "mean": np.mean, "median": np.median, "max": np.max, "std": np.std}
+        fns = {"sum": np.sum, "mean": np.mean, "median": np.median, "max": np.max, "std": np.std,
+               "first": lambda v, axis: np.take(v, 0, axis=axis) if axis is not None else v.reshape(-1)[0],
+               "n - 1": lambda v, axis: np.sum(v, axis=axis) / (np.size(v) / np.size(np.sum(v, axis=axis)) - 1)}
+        if of is not None:
+            kind, raw = of
+            self._offer(site, "order", kind, f"{where} takes {ACT_NAME[kind]} after the {op}; it is the {op} of "
+                                              f"{ACT_NAME[kind].replace('the ', '')}s, {ACT_NAME[kind]} first: {fix}.",
+                        where)
 
         def axes_text(ax):
             if ax is None:
@@ -225,7 +284,13 @@ class Context:
                 return " and ".join(f"{names[a]} (axis {a % value.ndim})" for a in ax)
             return "axis " + ", ".join(str(a) for a in ax)
         for alt in ops:
-            if alt != op:
+            if alt == "first" and alt != op:
+                self._offer(site, "op", alt, f"{where} uses only the first entry along {axes_text(axis)} where the "
+                                             f"lesson takes the {op} over all of them: {fix}.")
+            elif alt == "n - 1":
+                self._offer(site, "op", alt, f"{where} divides by n - 1 (a sample statistic); the lesson's {op} "
+                                             f"divides by n: {fix}.")
+            elif alt != op:
                 self._offer(site, "op", alt, f"{where} takes the {alt} where the lesson takes the {op}: {fix}.")
         cands = [None] + list(range(value.ndim))
         if value.ndim >= 3:
@@ -239,6 +304,8 @@ class Context:
                                               f"{axes_text(axis)}: {fix}.")
         f, ax = fns[op], axis
         for ed in self._active(site):
+            if ed.kind == "order":
+                return ACT[of[0]](fns[op](of[1], axis=axis))
             if ed.kind == "op":
                 f = fns[ed.alt]
             else:
@@ -255,6 +322,9 @@ class Context:
             if a != axis % nd:
                 self._offer(site, "axis", a, f"the softmax of {where} runs over {label(a)}; it runs over "
                                              f"{label(axis)}, so each row sums to 1: {fix}.")
+        if nd > 1:
+            self._offer(site, "axis", None, f"the softmax of {where} is normalised over every entry at once; it runs "
+                                            f"over {label(axis)}, so each row sums to 1: {fix}.")
         self._offer(site, "softmax", "exp", f"{where} is np.exp(scores) without the division by its sum: {fix}.")
         self._offer(site, "softmax", "none", f"{where} holds the raw scores: apply the softmax: {fix}.")
         ax = axis
@@ -362,7 +432,8 @@ class Context:
         h_t = self.pick("the first step", h0, right="h0", zeros=lambda: np.zeros_like(h0),
                         fix="start from the given h0")
         for t in self.range("t", T, fix="for t in range(T), t = 0, 1, ..., T - 1"):
-            h_next = step(self, x[:, t], h_t, *params)["h_next"]
+            t_in = self.shift("the input of step t", t, symbol="t", fix="step t reads x[:, t]")
+            h_next = step(self, x[:, t_in], h_t, *params)["h_next"]
             h[:, t] = self.pick("h[:, t]", h_next, right="the new state h_next", h_prev=h_t,
                                 fix="store the state after step t, h[:, t] = h_next")
             h_t = self.carry("the state h_t", h_next, h0, init_name="h0", fix="h_prev = h_next inside the loop")
@@ -432,6 +503,11 @@ class Equations:
                           Edit(site, "global", (("sigmoid", "tanh"),), f"every activation is tanh: {fix}.", "tanh"),
                           Edit(site, "global", (("tanh", "sigmoid"),), f"every activation is the sigmoid: {fix}.",
                                "sigmoid")]
+        for group, sites in ctx.deriv_sites.items():
+            if len(sites) >= 2:
+                found.append(Edit(f"*deriv {group}", "global deriv", (group, "missing"),
+                                  "every activation derivative is missing (the sigmoid's s * (1 - s), tanh's "
+                                  f"1 - t**2): {self.equation}.", "derivative"))
         for a, b in self.swaps:
             va, vb = args[self.args.index(a)], args[self.args.index(b)]
             if np.shape(va) == np.shape(vb):
