@@ -142,7 +142,7 @@ def backprop_through_time(T: int = 4, ax=None):
 
 def truncated_bptt(T: int = 12, k: int = 4, ax=None):
     """A long sequence cut into chunks of k steps: the state flows forward across chunk borders
-    (black), the gradient flows back only inside a chunk (red)."""
+    (blue), the gradient flows back only inside a chunk (red)."""
     plt = _plt()
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 2.4))
@@ -162,7 +162,7 @@ def truncated_bptt(T: int = 12, k: int = 4, ax=None):
     for c in range((T + k - 1) // k):
         ax.text(c * k + (min(k, T - c * k) - 1) / 2, 0.85, f"chunk {c + 1}: forward, then backward",
                 ha="center", fontsize=8)
-    ax.text(-0.7, -0.55, "black: the state is carried across chunk borders;  red: the gradient stops at "
+    ax.text(-0.7, -0.55, "blue: the state is carried across chunk borders;  red: the gradient stops at "
                          "the border (dh0 of a chunk is dropped)", fontsize=8, color="#334155")
     ax.set_title(f"Truncated BPTT: update the weights after every {k} steps", fontsize=10)
     return ax
