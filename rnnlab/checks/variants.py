@@ -9,12 +9,13 @@ matches the learner's output against every variant; the hint names the site and 
         a = e.sum("a", {"x @ Wx": x @ e.T("Wx", Wx), "h_prev @ Wh": h_prev @ e.T("Wh", Wh), "b": b})
         return {"h_next": e.act("h_next", "tanh", a)}
 
-    STEP = Equations("rnn_step_forward", _rnn_step, args=("x", "h_prev", "Wx", "Wh", "b"),
-                     equations={"a": "h_next = tanh(x @ Wx + h_prev @ Wh + b)", ...},
-                     swaps=[("Wx", "Wh")])
+    STEP = declare("2.1", Equations("rnn_step_forward", _rnn_step, args=("x", "h_prev", "Wx", "Wh", "b"),
+                                    equations={"a": "h_next = tanh(x @ Wx + h_prev @ Wh + b)", ...},
+                                    swaps=[("Wx", "Wh")]), probes=lambda: [probe_args, ...])
 
     V = STEP.variants(probe_args)                 # every single-edit variant on this probe
-    diagnose(h_next, expected, "h_next", handwritten + V.candidates("h_next", got={"h_next": h_next}))
+    diagnose(h_next, expected, "h_next", V.candidates("h_next", got={"h_next": h_next}, first=handwritten))
+    hint = V.explain({"h_next": h_next, "c_next": c_next})      # or: the variant equal on every output
 
 Sites (each returns the correct value, or the edited one in a variant run; `fix` is the line of
 the lesson to quote, by default `equations[where]`, else the first equation):
@@ -68,7 +69,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..reference import sigmoid
-from .probes import close
 
 ACT = {"tanh": np.tanh, "sigmoid": sigmoid, "relu": lambda a: np.maximum(a, 0), "identity": lambda a: a,
        "sqrt": np.sqrt, "abs": np.abs, "square": np.square, "exp": np.exp}
@@ -83,19 +83,11 @@ PAIR_BUDGET_S = 0.25
 
 @dataclass(frozen=True)
 class Edit:
-    site: str                 # the site's key: where + label
-    kind: str                 # drop, sign, act, twice, T, deriv, op, axis, softmax, bound, shift, take,
-    alt: object               # carry, acc, pick, alt, swap, global
+    site: str                 # the site's key: "where|label"
+    kind: str                 # the family: drop, sign, twice, complement, act, outside, T, order, deriv, op, axis,
+    alt: object               # softmax, bound, shift, take, carry, acc, pick, alt, swap, global, global deriv
     hint: str
     term: str = ""            # the words of the lesson the hint must contain (what the tests assert)
-
-    @property
-    def family(self) -> str:
-        return self.kind
-
-
-class _Stop(Exception):
-    pass
 
 
 class Context:
@@ -449,7 +441,7 @@ class Context:
         return value
 
 
-def _as_tuple(out):
+def _as_outputs(out):
     if isinstance(out, dict):
         return out
     raise TypeError("an equations function returns a dict {output name: value}")
@@ -488,7 +480,7 @@ class Equations:
         ctx = Context(self, edits)
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out = _as_tuple(self.compute(ctx, *args))
+            out = _as_outputs(self.compute(ctx, *args))
         return out, ctx
 
     def edits(self, args) -> list[Edit]:
