@@ -190,7 +190,7 @@ def precision_recall_by_category(flags: np.ndarray, category: np.ndarray, normal
     precision = float((flags & bad).sum() / max(flags.sum(), 1))
     recall = float((flags & bad).sum() / max(bad.sum(), 1))
     rows = []
-    for name in sorted(set(category[bad]), key=lambda c: -(category == c).sum()):
+    for name in sorted(set(category[bad].tolist()), key=lambda c: (-int((category == c).sum()), c)):
         m = category == name
         rows.append((name, int(m.sum()), int((flags & m).sum()), float((flags & m).sum() / m.sum()),
                      float((flags & m).sum() / max(flags.sum(), 1))))
