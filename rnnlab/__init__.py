@@ -26,6 +26,7 @@ The map: the folder tells the role, and each lesson's parts are here.
 | 13 training practice | -                        | synthetic            | training                | lesson13  |
 | 14 hybrids           | lstm (numpy composer)    | music, video         | (Keras in the notebook) | lesson14  |
 | 15 speech            | ctc                      | speech               | speech                  | lesson15  |
+| 16 real time series  | -                        | energy, stocks       | (Keras in the notebook) | lesson16  |
 | 17 seq2seq           | decoding                 | dates, dialogue      | seq2seq                 | lesson17  |
 | 99 FAQ and glossary  | -                        | -                    | -                       | -         |
 
