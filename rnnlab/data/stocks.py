@@ -57,18 +57,23 @@ def load_stocks(path: str | Path | None = None, complete: bool = True):
     return prices, names, months
 
 
-def next_month_errors(prices, split, n_in=12, shuffle=False, whole_series_scaling=False, k=2, seed=0):
-    """Forecast next month's price from the last n_in months, per stock; returns MAE in dollars.
+def windows(prices, split, n_in=12, shuffle=False, whole_series_scaling=False, seed=0):
+    """Windows of n_in scaled monthly prices and the next month, for all stocks stacked.
 
-    Returns {"naive", "linear", "neighbours": mean absolute error over the test windows, "n_test"}.
-    Test windows: those whose target month is >= split (shuffle=False) or a random set of the same size
-    (shuffle=True, the leak). Scaling: mean and std of the training months of each stock, or of all its
-    months (whole_series_scaling=True, the other leak). The linear model is shared by the stocks; the
-    neighbour model averages the next values of the k closest training windows of the same stock.
+    Returns X (N, n_in), Y (N,), scale (N,) (the stock's std, to turn errors back into dollars), is_test
+    (N,) bool and owner (N,) (the stock's row). Scaling: each stock's training months (before `split`), or
+    all its months (whole_series_scaling=True, a leak). Test windows: target month >= split, or a random set
+    of the same size (shuffle=True, the other leak).
     """
+    prices = np.asarray(prices, float)
+    if prices.ndim != 2:
+        raise ValueError(f"prices should be (stocks, months); received shape {prices.shape}")
+    if not n_in < split < prices.shape[1]:
+        raise ValueError(f"split must lie between n_in ({n_in}) and the number of months ({prices.shape[1]}); "
+                         f"received {split}")
     X, Y, scale, is_test, owner = [], [], [], [], []
     r = np.random.default_rng(seed)
-    for s, p in enumerate(np.asarray(prices, float)):
+    for s, p in enumerate(prices):
         ref = p if whole_series_scaling else p[:split]
         mu, sd = ref.mean(), ref.std()
         z = (p - mu) / sd
@@ -84,7 +89,19 @@ def next_month_errors(prices, split, n_in=12, shuffle=False, whole_series_scalin
             test = t >= split
         is_test.append(test)
         owner.append(np.full(T - n_in, s))
-    X, Y, scale, te, owner = map(np.concatenate, (X, Y, scale, is_test, owner))
+    return tuple(map(np.concatenate, (X, Y, scale, is_test, owner)))
+
+
+def next_month_errors(prices, split, n_in=12, shuffle=False, whole_series_scaling=False, k=2, seed=0):
+    """Forecast next month's price from the last n_in months, per stock; returns MAE in dollars.
+
+    Returns {"naive", "linear", "neighbours": mean absolute error over the test windows, "n_test"}.
+    Test windows: those whose target month is >= split (shuffle=False) or a random set of the same size
+    (shuffle=True, the leak). Scaling: mean and std of the training months of each stock, or of all its
+    months (whole_series_scaling=True, the other leak). The linear model is shared by the stocks; the
+    neighbour model averages the next values of the k closest training windows of the same stock.
+    """
+    X, Y, scale, te, owner = windows(prices, split, n_in, shuffle, whole_series_scaling, seed)
     tr = ~te
     A = np.column_stack([X, np.ones(len(X))])
     w = np.linalg.lstsq(A[tr], Y[tr], rcond=None)[0]

@@ -29,6 +29,7 @@ ALIASES = {
     "spectrogram": ["spectrogram"],
     "blank": ["blank"],
     "day-ahead forecast": ["day-ahead"],
+    "data leak": ["leak"],
 }
 
 

@@ -54,3 +54,22 @@ def test_own_csv(tmp_path):
     gap.write_text("symbol,date,price\nA,2020-01-01,1\nA,2020-03-01,2\n")
     with pytest.raises(ValueError, match="not monthly"):
         stocks.load_stocks(gap)
+
+
+def test_windows_scale_with_training_months_and_split_by_time(table):
+    prices, _, months = table
+    split = int(np.argmax(months >= np.datetime64("2008-01")))
+    X, Y, scale, is_test, owner = stocks.windows(prices, split, n_in=12)
+    assert X.shape == (4 * (123 - 12), 12) and Y.shape == scale.shape == is_test.shape == owner.shape
+    assert is_test.sum() == 4 * (123 - split)
+    # the window's last value is the month before the target: the naive forecast in dollars
+    first = owner == 0
+    sd = prices[0, :split].std()
+    assert np.allclose(X[first][:, -1] * sd + prices[0, :split].mean(), prices[0, 11:-1])
+    assert np.allclose(scale[first], sd)
+    naive = np.mean(np.abs(X[is_test, -1] - Y[is_test]) * scale[is_test])
+    assert naive == pytest.approx(stocks.next_month_errors(prices, split)["naive"])
+    with pytest.raises(ValueError, match=r"\(stocks, months\)"):
+        stocks.windows(prices[0], split)
+    with pytest.raises(ValueError, match="split must lie between"):
+        stocks.windows(prices, 5, n_in=12)
