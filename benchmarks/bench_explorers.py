@@ -35,7 +35,8 @@ def median_ms(fn, repeats: int, warmup: int = 2) -> float:
 
 
 def redraw_ms(draw, repeats: int = 7) -> float:
-    """Median time of draw(fig) plus rendering the figure to PNG (as the inline backend does)."""
+    """Median time of draw(fig) plus rendering the figure to PNG (as the inline backend does): what every
+    slider move cost before the explorers updated their figure in place."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -46,6 +47,26 @@ def redraw_ms(draw, repeats: int = 7) -> float:
         fig.savefig(io.BytesIO(), format="png")
         plt.close(fig)
     return median_ms(once, repeats, warmup=1)
+
+
+def inplace_ms(build, updates, figsize, repeats: int = 3) -> float:
+    """Median time of one explorer update as the explorers do it now: change the artists of a figure drawn
+    once and redraw only them (rnnlab.viz.live.LiveFigure), PNG included. `updates` are callables
+    update(artists) cycled through, each a different state, as slider moves are."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from rnnlab.viz.live import LiveFigure
+    live = LiveFigure(figsize, widget=False)
+    artists = live.build(build)
+    live.render()
+    times = []
+    for _ in range(repeats):
+        for update in updates:
+            t0 = time.perf_counter()
+            update(artists)
+            live.render()
+            times.append(time.perf_counter() - t0)
+    return 1e3 * statistics.median(times)
 
 
 # --------------------------------------------------------------------------------------
@@ -62,6 +83,10 @@ def lesson02():
                      "core_ms": median_ms(core, 200)})
     states = explorers.stepping_states(x, 1.0, 0.9)
     rows[0]["redraw_ms"] = redraw_ms(lambda fig: explorers.draw_stepping(fig, x, states, 3))
+    rows[0]["inplace_ms"] = inplace_ms(
+        lambda fig: explorers.build_stepping(fig, x, states, 3),
+        [lambda a, s=s: explorers.update_stepping(a, explorers.stepping_states(x, 1.0, s), 3 + int(10 * s))
+         for s in (0.5, 0.6, 0.7, 0.8, 0.9)], (8, 3.8))
     return rows
 
 
@@ -88,6 +113,10 @@ def _bench_gradient_norm_curve(core):
     if hasattr(explorers, "draw_gradient_curve"):
         curve = core(1.0, "tanh", T=60, H=32)
         rows[0]["redraw_ms"] = redraw_ms(lambda fig: explorers.draw_gradient_curve(fig, curve, 1.0, "tanh"))
+        rows[0]["inplace_ms"] = inplace_ms(
+            lambda fig: explorers.build_gradient_curve(fig, curve, "tanh"),
+            [lambda a, r=r: explorers.update_gradient_curve(a, core(r, "tanh", T=60, H=32), r, "tanh")
+             for r in (0.8, 0.85, 0.9, 0.95, 1.0)], (8.4, 3.4))
     return rows
 
 
@@ -107,6 +136,11 @@ def lesson05():
     if hasattr(explorers, "draw_lstm_stepping"):
         states = explorers.lstm_stepping(explorers.lstm_input("pulse", 30, 1.0), 1.0, 4)
         rows[0]["redraw_ms"] = redraw_ms(lambda fig: explorers.draw_lstm_stepping(fig, states, 3))
+        rows[0]["inplace_ms"] = inplace_ms(
+            lambda fig: explorers.build_lstm_stepping(fig, states, 3),
+            [lambda a, b=b: explorers.update_lstm_stepping(
+                a, explorers.lstm_stepping(explorers.lstm_input("pulse", 30, 1.0), b, 4), 3)
+             for b in (0.0, 0.25, 0.5, 0.75, 1.0)], (8.6, 5.0))
     return rows
 
 
@@ -156,6 +190,7 @@ def main(argv=None) -> int:
     for row in rows:
         if "core_ms" in row:
             extra = f", full redraw with figure {row['redraw_ms']:.0f} ms" if "redraw_ms" in row else ""
+            extra += f", update in place {row['inplace_ms']:.0f} ms" if "inplace_ms" in row else ""
             print(f"lesson {row['lesson']} {row['explorer']}: {row['core']} {row['core_ms']:.2f} ms "
                   f"(goal <= {GOAL_MS:.0f}){extra}")
         else:

@@ -101,7 +101,11 @@ def browser_timings() -> dict | None:
         updates += [v for k, v in t.items() if k.endswith(" update")]
         pages[f.name[:2]] = t.get("fresh page to explored", t.get("fresh page to moved sliders"))
     when = dt.datetime.fromtimestamp(max(f.stat().st_mtime for f in files)).strftime("%Y-%m-%d %H:%M")
-    return {"when": when, "updates": updates, "pages": pages}
+    latency = {}
+    for f in sorted((ROOT / "browser_tests" / "artifacts").glob("[0-9][0-9]_latency.json")):
+        for control, ms in json.loads(f.read_text()).items():
+            latency[f"lesson {f.name[:2]}, {control}"] = ms
+    return {"when": when, "updates": updates, "pages": pages, "latency": latency}
 
 
 def fmt_reference(rows: list[dict], rows_1t: list[dict] | None) -> list[str]:
@@ -177,6 +181,9 @@ def report(res: dict) -> str:
             if "redraw_ms" in r:
                 L.append(f"| lesson {r['lesson']} explorer full redraw (core + figure to PNG, median) "
                          f"| {r['redraw_ms']:.0f} ms | (information) |")
+            if "inplace_ms" in r:
+                L.append(f"| lesson {r['lesson']} explorer update in place (core + data artists redrawn + PNG, "
+                         f"median) | {r['inplace_ms']:.0f} ms | (information) |")
     br = res.get("browser")
     if isinstance(br, dict) and br.get("updates"):
         import statistics
@@ -185,6 +192,11 @@ def report(res: dict) -> str:
                  f"{max(br['updates']):.1f} s | (information) |")
         pages = ", ".join(f"{k}: {v:.0f} s" for k, v in sorted(br["pages"].items()) if v is not None)
         L.append(f"| browser: new page to run lesson and explorers tried, per lesson | {pages} | (information) |")
+        for control, ms in sorted((br.get("latency") or {}).items()):
+            ordered = sorted(ms)
+            p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+            L.append(f"| browser latency, {control}: key press to new figure painted, median / p90 of "
+                     f"{len(ms)} moves | {statistics.median(ms):.0f} / {p90:.0f} ms | <= 120 / 200 ms |")
     imp = res.get("import")
     if isinstance(imp, dict) and "median_s" in imp:
         L.append(f"| `import rnnlab`, fresh process (median of {imp['runs']}) | {imp['median_s']:.2f} s"

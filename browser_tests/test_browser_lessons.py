@@ -27,6 +27,11 @@ REQUIRED = ("02", "04", "15")           # lessons with an explorer: must be test
 RUN_ALL_TIMEOUT = 300               # s, for a whole lesson to run in the browser's kernel
 KERNEL_TIMEOUT = 120                # s, for a kernel to start
 UPDATE_TIMEOUT = 60                 # s, for an explorer to respond to one slider move
+MOVES = 5                           # moves of every control, each timed in the page
+LATENCY_MEDIAN_MS = 120             # goal per control: from the key press (or the dropdown's change) until
+LATENCY_P90_MS = 200                # the new figure is decoded and painted
+READABLE_PX = 8.0                   # smallest text size of an explorer figure as shown on screen, CSS px
+SCREENS = [(1024, 768, True), (1400, 1000, False)]   # width, height, JupyterLab's file browser open
 
 
 def _lesson_path(key: str) -> Path | None:
@@ -125,6 +130,70 @@ JS_KERNEL_ID = """(path) => {
 }"""
 
 
+JS_ARM_LATENCY = """(box) => {
+  // time one move in the page: from the key press / select change until the new output is painted
+  const s = {t0: null, t1: null, before: null};
+  const shown = () => {
+    const imgs = Array.from(box.querySelectorAll('img'));
+    if (imgs.length) return imgs.map(i => i.src).join('|');
+    return Array.from(box.querySelectorAll('.widget-html, .widget-htmlmath, .widget-output'))
+      .map(e => e.textContent).join('|');
+  };
+  const start = () => { if (s.t0 === null) { s.t0 = performance.now(); s.before = shown(); } };
+  if (box.__rnnlabLatency) box.__rnnlabLatency.observer.disconnect();
+  ['keydown', 'change'].forEach(k => box.addEventListener(k, start, true));
+  s.observer = new MutationObserver(async () => {
+    if (s.t0 === null || s.t1 !== null || shown() === s.before) return;
+    const img = box.querySelector('img');
+    if (img) { try { await img.decode(); } catch (e) {} }
+    requestAnimationFrame(() => { if (s.t1 === null) s.t1 = performance.now(); });
+  });
+  s.observer.observe(box, {subtree: true, childList: true, attributes: true, characterData: true});
+  box.__rnnlabLatency = s;
+  return true;
+}"""
+
+JS_LATENCY_RESET = """(box) => { const s = box.__rnnlabLatency; s.t0 = null; s.t1 = null; s.before = null; return true; }"""
+JS_LATENCY_READ = """(box) => { const s = box.__rnnlabLatency; return s.t1 === null ? null : s.t1 - s.t0; }"""
+
+JS_LAYOUT = """(box, readable) => {
+  // what a learner cannot read: cut control labels, control rows wider than the explorer, figure text too small
+  const problems = [];
+  const right = box.getBoundingClientRect().right;
+  box.querySelectorAll('.widget-label, .widget-readout, .widget-html-content').forEach(e => {
+    if (e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1 && e.closest('.widget-hbox, .widget-inline-hbox'))
+      problems.push(`label cut: "${e.textContent.trim().slice(0, 40)}" (${e.scrollWidth} px in ${e.clientWidth})`);
+  });
+  box.querySelectorAll('.widget-hbox').forEach(row => {
+    const r = row.getBoundingClientRect();
+    if (row.scrollWidth > row.clientWidth + 1 || r.right > right + 1)
+      problems.push(`control row overflows: ${row.scrollWidth} px in ${row.clientWidth}, right edge ${r.right.toFixed(0)} > ${right.toFixed(0)}`);
+    row.querySelectorAll('.widget-slider, .widget-dropdown, .widget-text').forEach(c => {
+      const cr = c.getBoundingClientRect();
+      if (cr.right > right + 1) problems.push(`control sticks out: ${c.textContent.trim().slice(0, 30)}`);
+    });
+  });
+  box.querySelectorAll('img').forEach(img => {
+    const tag = Array.from(img.classList).find(c => c.startsWith('rnnlab-min-font-'));
+    if (!tag || !img.naturalWidth) return;
+    const px = parseInt(tag.slice('rnnlab-min-font-'.length)) * img.clientWidth / img.naturalWidth;
+    if (px < readable) problems.push(`figure text ${px.toFixed(1)} px on screen (figure ${img.naturalWidth} px shown at ${img.clientWidth})`);
+  });
+  return problems;
+}"""
+
+JS_FILE_BROWSER = """(open) => {
+  const app = window.jupyterapp;
+  if (open) { app.shell.activateById('filebrowser'); } else { app.shell.collapseLeft(); }
+  return true;
+}"""
+
+
+def _percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
 def _wait(predicate, timeout: float, what: str, interval: float = 0.25):
     deadline = time.monotonic() + timeout
     while True:
@@ -217,7 +286,9 @@ def test_explorers_respond_to_their_controls(lesson, artifacts):
         explorers.first.wait_for(state="attached", timeout=30_000)
     except Exception:
         raise AssertionError(f"lesson {key}: no explorer (.rnnlab-explorer) rendered after running all cells")
-    idle = lambda: _wait(lambda: page.evaluate(JS_KERNEL_IDLE, lesson["name"]), UPDATE_TIMEOUT, "the kernel to go idle")
+    idle = lambda: _wait(lambda: page.evaluate(JS_KERNEL_IDLE, lesson["name"]), UPDATE_TIMEOUT, "the kernel to go idle",
+                         interval=0.05)
+    latency = {}
     for e in range(explorers.count()):
         box = explorers.nth(e)
         box.scroll_into_view_if_needed()
@@ -228,36 +299,76 @@ def test_explorers_respond_to_their_controls(lesson, artifacts):
         assert controls, f"lesson {key}: explorer {e} has neither a slider nor a dropdown"
         box.screenshot(path=artifacts / f"{key}_explorer{e}_before.png")
         first = box.evaluate(JS_SNAPSHOT)
+        box.evaluate(JS_ARM_LATENCY)
         for kind, i in controls:
-            idle()
-            before = box.evaluate(JS_SNAPSHOT)
-            t0 = time.monotonic()
-            if kind == "slider":
-                handle = handles.nth(i)
-                now, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
-                _move(handle, "ArrowRight" if now < top else "ArrowLeft")
-            else:
-                _change_dropdown(selects.nth(i))
+            for move in range(MOVES):
+                idle()
+                box.evaluate(JS_LATENCY_RESET)
+                before = box.evaluate(JS_SNAPSHOT)
+                t0 = time.monotonic()
+                if kind == "slider":
+                    handle = handles.nth(i)
+                    now, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+                    _move(handle, "ArrowRight" if now < top else "ArrowLeft")
+                else:
+                    _change_dropdown(selects.nth(i))
 
-            def redrawn():
-                snap = box.evaluate(JS_SNAPSHOT)
-                if before["images"]:   # an explorer with a figure must draw a new one
-                    return snap if snap["images"] and snap["images"] != before["images"] else None
-                return snap if snap != before else None
+                def redrawn():
+                    snap = box.evaluate(JS_SNAPSHOT)
+                    if before["images"]:   # an explorer with a figure must draw a new one
+                        return snap if snap["images"] and snap["images"] != before["images"] else None
+                    return snap if snap != before else None
 
-            _wait(redrawn, UPDATE_TIMEOUT, f"lesson {key}, explorer {e}: the output to change after {kind} {i}")
-            lesson["timings"][f"explorer {e} {kind} {i} update"] = time.monotonic() - t0
+                _wait(redrawn, UPDATE_TIMEOUT, f"lesson {key}, explorer {e}: the output to change after {kind} {i}",
+                      interval=0.02)
+                ms = _wait(lambda: box.evaluate(JS_LATENCY_READ), 5, "the page to paint the new output", 0.02)
+                latency.setdefault(f"explorer {e} {kind} {i}", []).append(round(ms, 1))
+                if move == 0:
+                    lesson["timings"][f"explorer {e} {kind} {i} update"] = time.monotonic() - t0
         idle()
         after = box.evaluate(JS_SNAPSHOT)
         assert after != first
         if key == "02":
             # the lesson 02 explorer's status line names the step: it must follow the step slider
             status = " ".join(after["status"])
-            assert re.search(r"t = 3\b", status), status
+            assert re.search(rf"t = {2 + MOVES}\b", status), status
         box.screenshot(path=artifacts / f"{key}_explorer{e}_after.png")
     lesson["timings"]["fresh page to explored"] = time.monotonic() - lesson["started"]
     print(f"\nlesson {key} timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in lesson["timings"].items()))
     (artifacts / f"{key}_timings.json").write_text(json.dumps(lesson["timings"], indent=1) + "\n")
+    (artifacts / f"{key}_latency.json").write_text(json.dumps(latency, indent=1) + "\n")
+    slow = []
+    for control, ms in latency.items():
+        median, p90 = _percentile(ms, 0.5), _percentile(ms, 0.9)
+        print(f"lesson {key} {control}: median {median:.0f} ms, p90 {p90:.0f} ms over {len(ms)} moves {ms}")
+        if median > LATENCY_MEDIAN_MS or p90 > LATENCY_P90_MS:
+            slow.append(f"{control}: median {median:.0f} ms, p90 {p90:.0f} ms ({ms})")
+    assert not slow, (f"lesson {key}: explorer updates slower than the goal (median <= {LATENCY_MEDIAN_MS} ms, "
+                      f"p90 <= {LATENCY_P90_MS} ms): " + "; ".join(slow))
+
+
+def test_explorers_fit_a_laptop_screen(lesson, artifacts):
+    """At 1024x768 with the file browser open and at 1400x1000: no control label cut, no control row wider
+    than the explorer, and no figure text smaller than READABLE_PX on screen."""
+    page, key = lesson["page"], lesson["key"]
+    explorers = page.locator(".rnnlab-explorer")
+    explorers.first.wait_for(state="attached", timeout=30_000)
+    problems = []
+    try:
+        for width, height, files in SCREENS:
+            page.set_viewport_size({"width": width, "height": height})
+            page.evaluate(JS_FILE_BROWSER, files)
+            page.wait_for_timeout(800)                      # let JupyterLab lay the panels out again
+            for e in range(explorers.count()):
+                box = explorers.nth(e)
+                box.scroll_into_view_if_needed()
+                page.wait_for_timeout(200)
+                box.screenshot(path=artifacts / f"{key}_explorer{e}_{width}x{height}.png")
+                problems += [f"{width}x{height}, explorer {e}: {p}"
+                             for p in box.evaluate(JS_LAYOUT, READABLE_PX)]
+    finally:
+        page.set_viewport_size({"width": 1400, "height": 1000})
+    assert not problems, f"lesson {key}: " + "; ".join(problems)
 
 
 def _single_question(key: str):

@@ -55,66 +55,98 @@ def stepping_states(x: np.ndarray, wx_scale: float, wh_scale: float, H: int = 8,
     return np.array(out)
 
 
-def draw_stepping(fig, x, states, t):
-    """Draw input, all states as a heatmap, and the state at step t as bars."""
-    fig.clf()
+def nice_limit(value) -> float:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... at least `value`: an axis limit that changes rarely, so a
+    slider move seldom forces the explorer to redraw its axes."""
+    value = float(value)
+    if not np.isfinite(value) or value <= 1.0:
+        return 1.0
+    decade = 10.0 ** np.floor(np.log10(value))
+    return next(m * decade for m in (1.0, 2.0, 5.0, 10.0) if m * decade >= value)
+
+
+def build_stepping(fig, x, states, t):
+    """Create the stepping figure's artists (input bars, state heatmap, bars of h_t); returns them."""
+    from matplotlib.ticker import MaxNLocator
     T, H = states.shape
-    gs = fig.add_gridspec(2, 2, width_ratios=[3, 1.2], height_ratios=[1, 2.2], hspace=0.35, wspace=0.25)
+    gs = fig.add_gridspec(2, 2, width_ratios=[3, 1.2], height_ratios=[1, 2.2], hspace=0.5, wspace=0.25)
     ax_x = fig.add_subplot(gs[0, 0])
     ax_h = fig.add_subplot(gs[1, 0], sharex=ax_x)
     ax_b = fig.add_subplot(gs[:, 1])
     steps = np.arange(T)
     ax_x.bar(steps, x, color="#f59e0b", width=0.6)
     ax_x.set(ylabel="$x_t$", title="input sequence")
-    from matplotlib.ticker import MaxNLocator
     ax_x.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_x.grid(False)
-    lim = max(1.0, float(np.abs(states).max()))
-    ax_h.imshow(states.T, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, origin="lower",
-                extent=(-0.5, T - 0.5, -0.5, H - 0.5))
-    ax_h.axvline(t, color="k", lw=1.5)
+    im = ax_h.imshow(states.T, aspect="auto", cmap="RdBu_r", origin="lower", extent=(-0.5, T - 0.5, -0.5, H - 0.5))
+    line = ax_h.axvline(t, color="k", lw=1.5)
     ax_h.set(xlabel="time step t", ylabel="hidden unit", title="hidden state $h_t$ over time (red +, blue -)")
     ax_h.grid(False)
-    colors = np.where(states[t] >= 0, "#dc2626", "#2563eb")
-    ax_b.barh(np.arange(H), states[t], color=colors)
-    ax_b.set(xlim=(-lim, lim), title=f"$h_t$ at t = {t}", xlabel="value", ylabel="hidden unit")
+    bars = ax_b.barh(np.arange(H), states[t])
+    ax_b.set(xlabel="value", ylabel="hidden unit")
+    return {"im": im, "line": line, "bars": bars, "ax_b": ax_b}
+
+
+def update_stepping(artists, states, t):
+    """Point the stepping figure at new states and step t (no new artists)."""
+    lim = nice_limit(np.abs(states).max())
+    artists["im"].set_data(states.T)
+    artists["im"].set_clim(-lim, lim)
+    artists["line"].set_xdata([t, t])
+    for bar, value in zip(artists["bars"], states[t]):
+        bar.set_width(value)
+        bar.set_color("#dc2626" if value >= 0 else "#2563eb")
+    artists["ax_b"].set_xlim(-lim, lim)
+    artists["ax_b"].set_title(f"$h_t$ at t = {t}")
+
+
+def draw_stepping(fig, x, states, t):
+    """Draw input, all states as a heatmap, and the state at step t as bars."""
+    fig.clf()
+    update_stepping(build_stepping(fig, x, states, t), states, t)
     return fig
 
 
 def show_stepping(T: int = 20):
     """Explorer: step through a sequence; sliders for the scale of Wx and Wh."""
-    import ipywidgets as w
-    import matplotlib.pyplot as plt
     from IPython.display import display
+    display(stepping_widget(T))
+
+
+def stepping_widget(T: int = 20):
+    """The widget box of `show_stepping` (CSS class rnnlab-explorer): one figure, updated in place."""
+    import ipywidgets as w
+
+    from .live import LiveFigure, coalesce
 
     x = pulse_input(T)
-    step = w.IntSlider(value=2, min=0, max=T - 1, description="step t", continuous_update=False)
-    wx = w.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1, description="scale of Wx", continuous_update=False,
-                       style={"description_width": "initial"})
-    wh = w.FloatSlider(value=0.9, min=0.0, max=2.0, step=0.05, description="scale of Wh", continuous_update=False,
-                       style={"description_width": "initial"})
+    style = {"description_width": "initial"}
+    step = w.IntSlider(value=2, min=0, max=T - 1, description="step t")
+    wx = w.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1, description="scale of Wx", style=style)
+    wh = w.FloatSlider(value=0.9, min=0.0, max=2.0, step=0.05, description="scale of Wh", style=style)
     act = w.Dropdown(options=["tanh", "sigmoid", "relu"], value="tanh", description="activation")
     status = w.HTML()
-    out = w.Output()
+    live = LiveFigure((8, 3.8))
+    artists = live.build(lambda fig: build_stepping(fig, x, stepping_states(x, wx.value, wh.value), step.value))
+    live.prepare(lambda lim: artists["ax_b"].set_xlim(-lim, lim), (1.0, 2.0, 5.0, 10.0))    # limits drawn ahead
 
-    def redraw(*_):
+    def redraw():
         states = stepping_states(x, wx.value, wh.value, activation=act.value)
+        update_stepping(artists, states, step.value)
+        live.render()
         norm = np.linalg.norm(states, axis=1)
         remembered = int(np.sum(norm[3:] > 0.05 * max(norm[2], 1e-12)))
         status.value = (f"t = {step.value}: |h_t| = {norm[step.value]:.3f} &nbsp;|&nbsp; the pulse at t = 2 is still "
-                        f"visible (|h| above 5% of its size) for {remembered} more steps")
-        with out:
-            out.clear_output(wait=True)
-            fig = plt.figure(figsize=(9, 4))
-            draw_stepping(fig, x, states, step.value)
-            plt.show()
+                        f"visible (|h| above 5% of its size) for {remembered} more steps &nbsp;|&nbsp; "
+                        f"drawn in {live.last_ms:.0f} ms")
 
+    handler = coalesce(redraw)
     for control in (step, wx, wh, act):
-        control.observe(redraw, names="value")
+        control.observe(handler, names="value")
     redraw()
-    box = w.VBox([_row(step, act), _row(wx, wh), status, out])
+    box = w.VBox([_row(step, act), _row(wx, wh), status, live.image])
     box.add_class("rnnlab-explorer")
-    display(box)
+    return box
 
 # --------------------------------------------------------------------------------------
 # Lesson 04: how the gradient shrinks or grows with the time lag
@@ -205,32 +237,62 @@ def time_gradient_curve(repeats: int = 21, **kwargs) -> float:
     return float(np.median(times))
 
 
+def build_gradient_curve(fig, curve: dict, activation: str, max_radius: float = 5.0):
+    """Create the gradient explorer's artists; `update_gradient_curve` fills them in."""
+    ax, ax_b = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]})
+    lag = curve["lag"]
+    measured, = ax.semilogy(lag, np.ones_like(lag, dtype=float), color="#2563eb", lw=2,
+                            label="measured $|\\partial h_T/\\partial h_{T-k}|$")
+    bound, = ax.semilogy(lag, np.ones_like(lag, dtype=float), color="#64748b", ls="--", lw=1, label="bound")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_ylim(1e-12, 1e12)
+    ax.set_xlim(lag.min(), lag.max())
+    ax.set(xlabel="time lag k = T - t", ylabel="gradient norm (log)")
+    legend = ax.legend(loc="upper left", fontsize=9)
+    vanish = ax_b.axvspan(0, 1, color="#dbeafe")
+    explode = ax_b.axvspan(1, max_radius, color="#fee2e2")
+    edge = ax_b.axvline(1, color="k", lw=1.5)
+    dot, = ax_b.plot([1.0], [0.5], "o", color="#dc2626", ms=10)
+    can = ax_b.text(0.5, 0.85, "can only\nvanish", ha="center", va="center", fontsize=9)
+    may = ax_b.text(3, 0.85, "may\nexplode", ha="center", va="center", fontsize=9)
+    note = ax_b.text(1, 0.15, "", fontsize=9, va="center")
+    ax_b.set(xlim=(0, max_radius), ylim=(0, 1), yticks=[], xlabel="scale of Wh ($\\sigma_{max}$)")
+    ax_b.grid(False)
+    ax.set_title(f"{activation}, scale of Wh = 0.00")          # placeholders, so the layout leaves room
+    ax_b.set_title(f"max {activation}' = $\\gamma$ = 1")
+    fig.tight_layout()
+    return {"ax": ax, "ax_b": ax_b, "measured": measured, "bound": bound, "legend": legend, "vanish": vanish,
+            "explode": explode, "edge": edge, "dot": dot, "can": can, "may": may, "note": note,
+            "max_radius": max_radius}
+
+
+def update_gradient_curve(artists: dict, curve: dict, radius: float, activation: str):
+    lag, norm = curve["lag"], curve["norm"]
+    finite = np.isfinite(norm) & (norm > 0)
+    artists["measured"].set_data(lag[finite], norm[finite])
+    artists["bound"].set_data(lag, curve["bound"])
+    label = f"bound $(\\sigma_{{max}} \\cdot \\gamma)^k$ = {curve['factor']:.2f}$^k$"
+    artists["bound"].set_label(label)
+    artists["legend"].get_texts()[1].set_text(label)
+    artists["ax"].set_title(f"{activation}, scale of Wh = {radius:.2f}")
+    b, top = boundary_radius(activation), artists["max_radius"]
+    for patch, (x0, x1) in ((artists["vanish"], (0, b)), (artists["explode"], (b, top))):
+        patch.set_x(x0)
+        patch.set_width(x1 - x0)
+    artists["edge"].set_xdata([b, b])
+    artists["dot"].set_data([radius], [0.5])
+    artists["can"].set_x(b / 2)
+    artists["may"].set_x((b + top) / 2)
+    artists["note"].set_x(b)
+    artists["note"].set_text(f" boundary\n $\\sigma_{{max}}\\gamma = 1$\n at {b:g}")
+    artists["ax_b"].set_title(f"max {activation}' = $\\gamma$ = {curve['gamma']:g}")
+
+
 def draw_gradient_curve(fig, curve: dict, radius: float, activation: str, max_radius: float = 5.0):
     """Left: |dh_T/dh_{T-k}| against the lag (log scale) with the bound; right: where this scale of Wh
     sits relative to the boundary sigma_max(Wh) * max f' = 1."""
     fig.clf()
-    ax, ax_b = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]})
-    lag, norm = curve["lag"], curve["norm"]
-    finite = np.isfinite(norm) & (norm > 0)
-    ax.semilogy(lag[finite], norm[finite], color="#2563eb", lw=2, label="measured $|\\partial h_T/\\partial h_{T-k}|$")
-    ax.semilogy(lag, curve["bound"], color="#64748b", ls="--", lw=1,
-                label=f"bound $(\\sigma_{{max}} \\cdot \\gamma)^k$ = {curve['factor']:.2f}$^k$")
-    ax.axhline(1.0, color="k", lw=0.8)
-    ax.set_ylim(1e-12, 1e12)
-    ax.set(xlabel="time lag k = T - t", ylabel="gradient norm (log)", title=f"{activation}, scale of Wh = {radius:.2f}")
-    ax.legend(loc="upper left", fontsize=8)
-    b = boundary_radius(activation)
-    ax_b.axvspan(0, b, color="#dbeafe")
-    ax_b.axvspan(b, max_radius, color="#fee2e2")
-    ax_b.axvline(b, color="k", lw=1.5)
-    ax_b.plot([radius], [0.5], "o", color="#dc2626", ms=10)
-    ax_b.text(b / 2, 0.85, "can only\nvanish", ha="center", va="center", fontsize=8)
-    ax_b.text((b + max_radius) / 2, 0.85, "may\nexplode", ha="center", va="center", fontsize=8)
-    ax_b.text(b, 0.15, f" boundary\n $\\sigma_{{max}}\\gamma = 1$\n at {b:g}", fontsize=8, va="center")
-    ax_b.set(xlim=(0, max_radius), ylim=(0, 1), yticks=[], xlabel="scale of Wh ($\\sigma_{max}$)",
-             title=f"max {activation}' = $\\gamma$ = {curve['gamma']:g}")
-    ax_b.grid(False)
-    fig.tight_layout()
+    update_gradient_curve(build_gradient_curve(fig, curve, activation, max_radius), curve, radius, activation)
     return fig
 
 
@@ -241,39 +303,41 @@ def show_gradient_explorer(T: int = 60, H: int = 32):
 
 
 def gradient_explorer_widget(T: int = 60, H: int = 32):
-    """The widget box of `show_gradient_explorer` (CSS class rnnlab-explorer), built and drawn once."""
+    """The widget box of `show_gradient_explorer` (CSS class rnnlab-explorer): one figure, updated in place."""
     import time
 
     import ipywidgets as w
-    import matplotlib.pyplot as plt
+
+    from .live import LiveFigure, coalesce
 
     radius = w.FloatSlider(value=1.0, min=0.1, max=5.0, step=0.05, description="scale of Wh",
-                           continuous_update=False, readout_format=".2f", style={"description_width": "initial"})
+                           readout_format=".2f", style={"description_width": "initial"})
     act = w.Dropdown(options=["tanh", "sigmoid", "relu"], value="tanh", description="activation")
     status = w.HTML()
-    out = w.Output()
+    live = LiveFigure((8.4, 3.4))
+    first = gradient_norm_curve(radius.value, act.value, T=T, H=H)
+    artists = live.build(lambda fig: build_gradient_curve(fig, first, act.value, max_radius=radius.max))
 
-    def redraw(*_):
+    def redraw():
         start = time.perf_counter()
         curve = gradient_norm_curve(radius.value, act.value, T=T, H=H)
         ms = 1000 * (time.perf_counter() - start)
+        update_gradient_curve(artists, curve, radius.value, act.value)
+        live.render()
         factor = curve["factor"]
         side = ("below 1: every gradient path shrinks at least this fast" if factor < 1
                 else "above 1: gradients are allowed to grow (they may explode)")
         far = curve["norm"][min(50, T - 1)]
         status.value = (f"&sigma;<sub>max</sub>(Wh) &times; max {act.value}' = {curve['sigma']:.2f} &times; "
                         f"{curve['gamma']:g} = <b>{factor:.2f}</b>, {side}. &nbsp;|&nbsp; measured at lag "
-                        f"{min(50, T - 1)}: {far:.1e} &nbsp;|&nbsp; computed in {ms:.1f} ms")
-        with out:
-            out.clear_output(wait=True)
-            fig = plt.figure(figsize=(10, 3.6))
-            draw_gradient_curve(fig, curve, radius.value, act.value, max_radius=radius.max)
-            plt.show()
+                        f"{min(50, T - 1)}: {far:.1e} &nbsp;|&nbsp; computed in {ms:.1f} ms, drawn in "
+                        f"{live.last_ms:.0f} ms")
 
+    handler = coalesce(redraw)
     for control in (radius, act):
-        control.observe(redraw, names="value")
+        control.observe(handler, names="value")
     redraw()
-    box = w.VBox([_row(radius, act), status, out])
+    box = w.VBox([_row(radius, act), status, live.image])
     box.add_class("rnnlab-explorer")
     return box
 
@@ -321,18 +385,21 @@ def show_generation(lm, vocab, prompt: str = "def ", n: int = 200, sampler=None)
     import ipywidgets as w
     from IPython.display import display
 
+    from .live import coalesce
+
     temperature = w.FloatSlider(value=0.8, min=0.1, max=2.0, step=0.05, description="temperature",
                                 continuous_update=False, readout_format=".2f")
     box_prompt = w.Text(value=prompt, description="prompt", continuous_update=False)
     seed = w.IntSlider(value=0, min=0, max=20, description="seed", continuous_update=False)
     out = w.HTML()
 
-    def redraw(*_):
+    def redraw():
         view = generation_view(lm, vocab, box_prompt.value, temperature.value, n, seed.value, sampler)
         out.value = generation_html(box_prompt.value, view)
 
+    handler = coalesce(redraw)
     for control in (temperature, box_prompt, seed):
-        control.observe(redraw, names="value")
+        control.observe(handler, names="value")
     redraw()
     box = w.VBox([_row(box_prompt, temperature, seed), out])
     box.add_class("rnnlab-explorer")
@@ -403,27 +470,27 @@ def memory_steps(c: np.ndarray, at: int = 2, threshold: float = 0.05) -> int:
     return int(np.sum(norm[at + 1:] > threshold * max(norm[at], 1e-12)))
 
 
-def draw_lstm_stepping(fig, states: dict, t: int):
-    """Left: the input and one heatmap strip per gate/state over time; right: every value at step t."""
+def build_lstm_stepping(fig, states: dict, t: int):
+    """Create the LSTM stepping figure's artists; `update_lstm_stepping` fills them in."""
     from matplotlib.ticker import MaxNLocator
-    fig.clf()
     T, H = states["c"].shape
     rows = len(LSTM_ROWS) + 1
-    gs = fig.add_gridspec(rows, 2, width_ratios=[3, 1.3], hspace=0.25, wspace=0.3)
+    gs = fig.add_gridspec(rows, 2, width_ratios=[3, 1.3], hspace=0.25, wspace=0.3, bottom=0.2)
     ax_x = fig.add_subplot(gs[0, 0])
-    ax_x.bar(np.arange(T), states["x"], color="#f59e0b", width=0.6)
-    ax_x.axvline(t, color="k", lw=1.2)
+    input_bars = ax_x.bar(np.arange(T), states["x"], color="#f59e0b", width=0.6)
+    lines = [ax_x.axvline(t, color="k", lw=1.2)]
+    ax_x.set_ylim(-2.2, 2.2)
     ax_x.set_ylabel("$x_t$", rotation=0, ha="right", va="center")
     ax_x.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax_x.tick_params(labelbottom=False)
     ax_x.grid(False)
-    lim = max(1.0, float(np.abs(states["c"]).max()))
+    images = {}
     for k, (name, label) in enumerate(LSTM_ROWS, start=1):
         ax = fig.add_subplot(gs[k, 0], sharex=ax_x)
         gate = name in ("i", "f", "o")
-        ax.imshow(states[name].T, aspect="auto", origin="lower", extent=(-0.5, T - 0.5, -0.5, H - 0.5),
-                  cmap="Greens" if gate else "RdBu_r", vmin=0 if gate else -lim, vmax=1 if gate else lim)
-        ax.axvline(t, color="k", lw=1.2)
+        images[name] = ax.imshow(states[name].T, aspect="auto", origin="lower", extent=(-0.5, T - 0.5, -0.5, H - 0.5),
+                                 cmap="Greens" if gate else "RdBu_r", vmin=0 if gate else -1, vmax=1)
+        lines.append(ax.axvline(t, color="k", lw=1.2))
         ax.set_yticks([])
         ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
         ax.grid(False)
@@ -432,15 +499,40 @@ def draw_lstm_stepping(fig, states: dict, t: int):
     ax_b = fig.add_subplot(gs[:, 1])
     names = [n for n, _ in LSTM_ROWS]
     width = 0.8 / H
+    bars = []
     for u in range(H):
-        values = [states[n][t, u] for n in names]
-        ax_b.barh(np.arange(len(names)) + (u - (H - 1) / 2) * width, values, height=width,
-                  color=_unit_color(u), label=f"unit {u}")
+        bars.append(ax_b.barh(np.arange(len(names)) + (u - (H - 1) / 2) * width, np.zeros(len(names)), height=width,
+                              color=_unit_color(u), label=f"unit {u}"))
     ax_b.set_yticks(np.arange(len(names)), ["$i$", "$f$", "$\\tilde c$", "$o$", "$c$", "$h$"])
     ax_b.invert_yaxis()
     ax_b.axvline(0, color="k", lw=0.8)
-    ax_b.set(xlim=(-lim, lim), title=f"step t = {t}", xlabel="value")
-    ax_b.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    ax_b.set(xlabel="value")
+    ax_b.legend(fontsize=9, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.13))
+    return {"input_bars": input_bars, "lines": lines, "images": images, "bars": bars, "ax_b": ax_b, "ax_x": ax_x}
+
+
+def update_lstm_stepping(artists: dict, states: dict, t: int):
+    names = [n for n, _ in LSTM_ROWS]
+    lim = nice_limit(np.abs(states["c"]).max())
+    for bar, value in zip(artists["input_bars"], states["x"]):
+        bar.set_height(value)
+    for line in artists["lines"]:
+        line.set_xdata([t, t])
+    for name, image in artists["images"].items():
+        image.set_data(states[name].T)
+        if name not in ("i", "f", "o"):
+            image.set_clim(-lim, lim)
+    for u, container in enumerate(artists["bars"]):
+        for bar, name in zip(container, names):
+            bar.set_width(states[name][t, u])
+    artists["ax_b"].set_xlim(-lim, lim)
+    artists["ax_b"].set_title(f"step t = {t}")
+
+
+def draw_lstm_stepping(fig, states: dict, t: int):
+    """Left: the input and one heatmap strip per gate/state over time; right: every value at step t."""
+    fig.clf()
+    update_lstm_stepping(build_lstm_stepping(fig, states, t), states, t)
     return fig
 
 
@@ -455,41 +547,41 @@ def show_lstm_stepping(T: int = 30, H: int = 4):
 
 
 def lstm_stepping_widget(T: int = 30, H: int = 4):
-    """The widget box of `show_lstm_stepping` (CSS class rnnlab-explorer), built and drawn once."""
+    """The widget box of `show_lstm_stepping` (CSS class rnnlab-explorer): one figure, updated in place."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
+
+    from .live import LiveFigure, coalesce
 
     style = {"description_width": "initial"}
-    step = w.IntSlider(value=3, min=0, max=T - 1, description="step t", continuous_update=False)
+    step = w.IntSlider(value=3, min=0, max=T - 1, description="step t")
     kind = w.Dropdown(options=list(LSTM_INPUTS), value="pulse", description="input")
-    height = w.FloatSlider(value=1.0, min=-2.0, max=2.0, step=0.1, description="input height",
-                           continuous_update=False, style=style)
-    bias = w.FloatSlider(value=1.0, min=-4.0, max=6.0, step=0.25, description="forget-gate bias",
-                         continuous_update=False, style=style)
+    height = w.FloatSlider(value=1.0, min=-2.0, max=2.0, step=0.1, description="input height", style=style)
+    bias = w.FloatSlider(value=1.0, min=-4.0, max=6.0, step=0.25, description="forget-gate bias", style=style)
     status = w.HTML()
-    out = w.Output()
+    live = LiveFigure((8.6, 5.0))
+    artists = live.build(lambda fig: build_lstm_stepping(
+        fig, lstm_stepping(lstm_input(kind.value, T, height.value), bias.value, H), step.value))
+    # the value panel's limits the controls can reach (|c| stays below 50 here): drawn once, ahead of time
+    live.prepare(lambda lim: artists["ax_b"].set_xlim(-lim, lim), (1.0, 2.0, 5.0, 10.0, 20.0, 50.0))
 
-    def redraw(*_):
+    def redraw():
         states = lstm_stepping(lstm_input(kind.value, T, height.value), bias.value, H)
         t = step.value
+        update_lstm_stepping(artists, states, t)
+        live.render()
         kept = 1 / (1 + np.exp(-bias.value))
         msg = (f"t = {t}: mean f = {states['f'][t].mean():.2f}, mean i = {states['i'][t].mean():.2f}, "
                f"|c_t| = {np.linalg.norm(states['c'][t]):.3f} &nbsp;|&nbsp; sigmoid(forget-gate bias) = {kept:.2f}: "
                "the share of c kept per step when nothing new comes in")
         if kind.value == "pulse":
             msg += f" &nbsp;|&nbsp; the pulse stays in c (above 5%) for {memory_steps(states['c'])} more steps"
-        status.value = msg
-        with out:
-            out.clear_output(wait=True)
-            fig = plt.figure(figsize=(9.5, 5.2))
-            draw_lstm_stepping(fig, states, t)
-            plt.show()
-            plt.close(fig)
+        status.value = msg + f" &nbsp;|&nbsp; drawn in {live.last_ms:.0f} ms"
 
+    handler = coalesce(redraw)
     for control in (step, kind, height, bias):
-        control.observe(redraw, names="value")
+        control.observe(handler, names="value")
     redraw()
-    box = w.VBox([_row(step, kind), _row(height, bias), status, out])
+    box = w.VBox([_row(step, kind), _row(height, bias), status, live.image])
     box.add_class("rnnlab-explorer")
     return box
 
@@ -539,33 +631,46 @@ def show_attention(translate, examples, title: str = "attention weights"):
 
 
 def attention_widget(translate, examples, title: str = "attention weights"):
-    """The widget box of `show_attention` (CSS class rnnlab-explorer)."""
+    """The widget box of `show_attention` (CSS class rnnlab-explorer). Every example is drawn once, when
+    the explorer is built, so picking one shows it at once; a typed input is drawn when submitted."""
     import ipywidgets as w
-    import matplotlib.pyplot as plt
+
+    from .live import LiveFigure
 
     pick = w.Dropdown(options=list(examples), value=examples[0], description="example",
                       layout=w.Layout(width="380px"))
     own = w.Text(placeholder="or type a date and press Enter", layout=w.Layout(width="300px"))
     status = w.HTML()
-    out = w.Output()
+    live = LiveFigure((5.0, 3.6))
+    drawn: dict = {}
+
+    def picture(text):
+        if text not in drawn:
+            result, weights = translate(text)
+            grid, src, dst = attention_grid(weights, text, result)
+            live.fig.set_size_inches(max(5.0, 0.32 * len(src) + 1.5), 3.6)
+            live.build(lambda fig: draw_attention(fig.add_subplot(), grid, src, dst, title, colorbar=True))
+            live.fig.tight_layout()
+            drawn[text] = (result, live.render(full=True), live.min_font_px())
+            if len(drawn) > 64:
+                drawn.pop(next(iter(drawn)))
+        return drawn[text]
 
     def redraw(text):
         try:
-            result, weights = translate(text)
+            result, png, _ = picture(text)
         except ValueError as exc:
             status.value = f"<span style='color:#b91c1c'>{exc}</span>"
             return
-        grid, src, dst = attention_grid(weights, text, result)
+        live.image.value = png
+        live.image.layout.max_width = f"{int(live.fig.dpi * max(5.0, 0.32 * len(text) + 1.5))}px"
         status.value = f"<code>{text}</code> &rarr; <code>{result}</code>"
-        with out:
-            out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(max(5.0, 0.32 * len(src) + 1.5), 3.6))
-            draw_attention(ax, grid, src, dst, title, colorbar=True)
-            plt.show()
 
+    for text in examples:
+        picture(text)
     pick.observe(lambda change: redraw(change["new"]), names="value")
     own.on_submit(lambda box: redraw(box.value.strip().lower()))
     redraw(pick.value)
-    box = w.VBox([_row(pick, own), status, out])
+    box = w.VBox([_row(pick, own), status, live.image])
     box.add_class("rnnlab-explorer")
     return box

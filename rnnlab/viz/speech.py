@@ -116,6 +116,7 @@ def draw_ctc_view(fig, view: dict, max_seconds: float | None = None) -> dict:
     ax_p = fig.add_subplot(gs[1, 0], sharex=ax_s)
     cax = fig.add_subplot(gs[0, 1])
     im = plot_spectrogram(ax_s, feats, cmap="magma", vmin=-3, vmax=3, title="log-mel features (normalised)")
+    im.set_interpolation("nearest")       # one block per frame and band: exact, and a PNG half the size
     fig.colorbar(im, cax=cax, label="std. units")
     ax_s.set_xlabel("")
     t = (np.arange(len(probs)) + 0.5) * 2 * sp.HOP / sp.RATE
@@ -181,7 +182,9 @@ def ctc_explorer_widget(model, clips, own_wav=None, presets=None):
     import time
 
     import ipywidgets as w
-    from matplotlib.figure import Figure
+
+    from .explorers import _row
+    from .live import LiveFigure, coalesce
 
     presets = presets or preset_strings(clips)
     options = [(name, k) for k, (name, _) in enumerate(presets)]
@@ -196,14 +199,18 @@ def ctc_explorer_widget(model, clips, own_wav=None, presets=None):
     noise = w.FloatSlider(value=0.0, min=0.0, max=0.1, step=0.005, description="noise level",
                           continuous_update=False, readout_format=".3f", style=style)
     status = w.HTML()
-    image = w.Image(format="png", layout=w.Layout(width="100%", max_width="900px"))
+    live = LiveFigure((8.4, 4.8), dpi=100)
+    # the longest utterance the controls can make fixes the time axis, so a move never redraws the axes
+    longest = max(sum(len(clips.audio[i]) for i in idx) / clips.rate + (len(idx) - 1) * pause.max
+                  for _, idx in presets)
+    if own is not None:
+        longest = max(longest, len(own) / sp.RATE)
 
     def predict(X):
         return model.predict_on_batch(X)
 
     cache: dict = {}
     drawn = {"key": None, "artists": None}
-    fig = Figure(figsize=(10, 5.2))
 
     def view_for(key):
         if key not in cache:
@@ -222,10 +229,10 @@ def ctc_explorer_widget(model, clips, own_wav=None, presets=None):
         start = time.perf_counter()
         view = view_for(key)
         if drawn["artists"] is None:
-            drawn["artists"] = draw_ctc_view(fig, view, max_seconds=3.5)
+            drawn["artists"] = live.build(lambda fig: draw_ctc_view(fig, view, max_seconds=longest))
         else:
             update_ctc_view(drawn["artists"], view)
-        image.value = figure_png(fig)
+        live.render()
         drawn["key"] = key
         ms = 1000 * (time.perf_counter() - start)
         outcome = ("no reference transcript" if view["errors"] is None else
@@ -233,9 +240,12 @@ def ctc_explorer_widget(model, clips, own_wav=None, presets=None):
         status.value = (f"decoded: <b>{' '.join(map(str, view['guess'])) or '(nothing)'}</b> &nbsp;|&nbsp; "
                         f"{outcome} &nbsp;|&nbsp; {len(view['feats'])} frames, drawn in {ms:.0f} ms")
 
+    handler = coalesce(redraw)
     for control in (pick, pause, noise):
-        control.observe(redraw, names="value")
+        control.observe(handler, names="value")
     redraw()
-    box = w.VBox([w.HBox([pick, pause, noise]), status, image])
+    view_for((pick.value, round(pause.value + pause.step, 3), 0.0))    # the model's second input length traces
+    #                                                                  its shape-flexible graph now, not on a move
+    box = w.VBox([_row(pick, pause, noise), status, live.image])
     box.add_class("rnnlab-explorer")
     return box

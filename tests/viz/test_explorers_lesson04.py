@@ -68,9 +68,11 @@ def test_widget_has_the_css_class_and_redraws_when_the_slider_moves():
     assert "rnnlab-explorer" in box._dom_classes
     slider, dropdown = box.children[0].children
     status = box.children[1]
-    assert slider.continuous_update is False
-    before = status.value
+    image = box.children[2]
+    assert slider.continuous_update is True          # follows a drag; events are coalesced (tests/viz/test_live.py)
+    before, picture = status.value, image.value
     slider.value = 2.5
     assert status.value != before and "2.50" in status.value
+    assert image.value[:4] == b"\x89PNG" and image.value != picture
     dropdown.value = "sigmoid"
     assert "0.25" in status.value and "below 1" in status.value

@@ -56,10 +56,12 @@ def test_widget_has_the_css_class_and_redraws_when_a_control_moves():
     step, kind = box.children[0].children
     height, bias = box.children[1].children
     status = box.children[2]
-    assert all(c.continuous_update is False for c in (step, height, bias))
-    before = status.value
+    image = box.children[3]
+    assert all(c.continuous_update is True for c in (step, height, bias))
+    before, picture = status.value, image.value
     bias.value = 4.0
     assert status.value != before and "0.98" in status.value          # sigmoid(4) = 0.982
+    assert image.value[:4] == b"\x89PNG" and image.value != picture
     step.value = 10
     assert status.value.startswith("t = 10")
     kind.value = "step"
