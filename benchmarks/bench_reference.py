@@ -3,7 +3,7 @@
 For SimpleRNN, LSTM and GRU at batch 64, 100 time steps, 32 inputs, 128 units, float32:
 numpy `*_forward` + `*_backward` (gradients of x, h0 and the weights) against a Keras layer
 with the same weights, whose forward pass and gradients (of x and the weights) run in one
-`tf.function` with a GradientTape. Timings are interleaved (numpy, Keras, numpy, ...) so a
+`tf.function` with a GradientTape, both after `rnnlab.setup(keras=True)` as in the lessons. Timings are interleaved (numpy, Keras, numpy, ...) so a
 busy machine slows both alike; the figure is the ratio of medians. A cell missing from
 rnnlab.reference is reported as "not implemented yet".
 
@@ -105,10 +105,20 @@ def bench_cell(cell: str, keras, tf, repeats: int) -> dict:
 
 
 def run(repeats: int = 30) -> list[dict]:
-    from rnnlab.session import import_keras
-    keras = import_keras(seed=0)
+    """In the configuration the lessons run: `rnnlab.setup(keras=True)` (its BLAS and TensorFlow threads)."""
+    import rnnlab
+    keras = rnnlab.setup(seed=0, keras=True, quiet=True)
     import tensorflow as tf
-    return [bench_cell(cell, keras, tf, repeats) for cell in CELLS]
+    rows = [bench_cell(cell, keras, tf, repeats) for cell in CELLS]
+    try:
+        from threadpoolctl import threadpool_info
+        blas = sorted({i.get("num_threads") for i in threadpool_info() if i.get("user_api") == "blas"})
+    except ImportError:
+        blas = []
+    for row in rows:
+        row["setup"] = f"rnnlab.setup(): BLAS threads {blas or '?'}, TensorFlow intra-op threads " \
+                       f"{tf.config.threading.get_intra_op_parallelism_threads() or 'default'}"
+    return rows
 
 
 def main(argv=None) -> int:
@@ -117,6 +127,8 @@ def main(argv=None) -> int:
     p.add_argument("--json", help="write the rows to this file")
     args = p.parse_args(argv)
     rows = run(args.repeats)
+    if rows and "setup" in rows[0]:
+        print(rows[0]["setup"])
     for row in rows:
         if "ratio" in row:
             print(f"{row['cell']:>9}: numpy {row['numpy_ms']:7.1f} ms, Keras {row['keras_ms']:7.1f} ms, "
