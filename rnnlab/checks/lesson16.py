@@ -4,6 +4,31 @@ import numpy as np
 from ..data import energy
 from . import register
 from .probes import Mistake, as_result_array, close, diagnose, quiet_call, rng
+from .variants import Equations, declare
+
+
+def day_ahead_equations(e, load, season):
+    """seasonal_naive_day_ahead as the lesson writes it, with the places a learner can slip marked."""
+    load = np.asarray(load, dtype=float)
+    lag = e.pick("the lag", season, right="season hours", **{
+        "24 hours whatever the season": 24, "168 hours whatever the season": 168,
+        "season days (24 * season hours)": 24 * season, "season // 24 hours": max(1, season // 24)})
+    lag = e.shift("the lag", lag, symbol="season", fix="hour t is forecast as load[t - season]")
+    out = np.full(len(load), np.nan)
+    if 0 < lag < len(load):
+        out[lag:] = load[:-lag]
+    first = e.pick("the first days", np.nan, right="NaN (not known yet)", **{"0": 0.0})
+    out[:min(max(lag, 0), len(out))] = first
+    return {"forecast": e.pick("the rows", out.reshape(-1, 24), right="one row per day, reshape(D, 24)", **{
+        "reshape(24, D).T (wrong axis)": lambda: out.reshape(24, -1).T})}
+
+
+DAY_AHEAD_EQUATIONS = Equations(
+    "seasonal_naive_day_ahead", day_ahead_equations, args=("load", "season"),
+    equations={"the lag": "hour t is forecast as load[t - season], season in hours (24 or 168)",
+               "the first days": "the first season // 24 days cannot be forecast: fill them with NaN",
+               "the rows": "row d is day d: out.reshape(D, 24)"},
+    wrap=lambda out, a: out["forecast"])
 
 
 def day_probe(D=10, seed=16):
@@ -88,4 +113,8 @@ def check_seasonal_naive_day_ahead(seasonal_naive_day_ahead):
                                   "yet, fill them with NaN (a 0 would count as a forecast of 0 MW).")
                 raise Mistake(f"the first {n_nan} day(s) should be NaN (not known yet), received "
                               f"{got[:n_nan].ravel()[:3]} ...")
-            diagnose(got, expected, f"the forecast (D={D}, season={season})", _wrong_forecasts(load, season))
+            diagnose(got, expected, f"the forecast (D={D}, season={season})", DAY_AHEAD_EQUATIONS.variants(
+                (load, season)).candidates("forecast", first=_wrong_forecasts(load, season)))
+
+
+declare("16.1", DAY_AHEAD_EQUATIONS, lambda: [(day_probe(D), season) for D, season in [(10, 24), (10, 168), (12, 48)]])

@@ -16,6 +16,33 @@ def _keras():
     return import_keras(seed=None)
 
 
+def _trunk(keras, source_vocab, target_vocab, source_len, target_len, units, embed):
+    """Inputs, the GRU encoder (outputs and final state) and the GRU decoder started from that state:
+    what `build` and `build_bahdanau` share (the same layers, created in the same order)."""
+    L = keras.layers
+    enc_in = keras.Input((source_len,), dtype="int32", name="source")
+    dec_in = keras.Input((target_len,), dtype="int32", name="decoder_input")
+    src = L.Embedding(source_vocab, embed, mask_zero=True, name="source_embedding")(enc_in)
+    enc_out, enc_h = L.GRU(units, return_sequences=True, return_state=True, name="encoder")(src)
+    tgt = L.Embedding(target_vocab, embed, name="target_embedding")(dec_in)
+    dec_out = L.GRU(units, return_sequences=True, name="decoder")(tgt, initial_state=enc_h)
+    return enc_in, dec_in, enc_out, enc_h, dec_out
+
+
+def _source_mask(keras, enc_in):
+    return keras.layers.Lambda(lambda ids: keras.ops.not_equal(ids, 0), name="source_mask")(enc_in)
+
+
+def _head(keras, inputs, features, units, target_vocab):
+    """The output layers on top of the decoder features, compiled."""
+    L = keras.layers
+    hidden = L.Dense(units, activation="tanh", name="combine")(features)
+    probs = L.Dense(target_vocab, activation="softmax", name="next_char")(hidden)
+    model = keras.Model(inputs, probs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    return model
+
+
 def build(source_vocab: int, target_vocab: int, source_len: int, target_len: int, units: int = 64,
           embed: int = 32, attention: str | None = "dot"):
     """A GRU encoder-decoder; attention is "dot" (Luong), "additive" (Bahdanau) or None.
@@ -27,24 +54,17 @@ def build(source_vocab: int, target_vocab: int, source_len: int, target_len: int
     """
     keras = _keras()
     L = keras.layers
-    enc_in = keras.Input((source_len,), dtype="int32", name="source")
-    dec_in = keras.Input((target_len,), dtype="int32", name="decoder_input")
-    src = L.Embedding(source_vocab, embed, mask_zero=True, name="source_embedding")(enc_in)
-    enc_out, enc_h = L.GRU(units, return_sequences=True, return_state=True, name="encoder")(src)
-    tgt = L.Embedding(target_vocab, embed, name="target_embedding")(dec_in)
-    dec_out = L.GRU(units, return_sequences=True, name="decoder")(tgt, initial_state=enc_h)
+    enc_in, dec_in, enc_out, enc_h, dec_out = _trunk(keras, source_vocab, target_vocab, source_len, target_len,
+                                                     units, embed)
     weights = None
     if attention is None:
         features = dec_out
     else:
         layer = {"dot": L.Attention, "additive": L.AdditiveAttention}[attention](name="attention")
-        source_mask = L.Lambda(lambda ids: keras.ops.not_equal(ids, 0), name="source_mask")(enc_in)
+        source_mask = _source_mask(keras, enc_in)
         context, weights = layer([dec_out, enc_out], mask=[None, source_mask], return_attention_scores=True)
         features = L.Concatenate(name="context_and_state")([context, dec_out])
-    hidden = L.Dense(units, activation="tanh", name="combine")(features)
-    probs = L.Dense(target_vocab, activation="softmax", name="next_char")(hidden)
-    model = keras.Model([enc_in, dec_in], probs)
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    model = _head(keras, [enc_in, dec_in], features, units, target_vocab)
     weights_model = None if weights is None else keras.Model([enc_in, dec_in], weights)
     return model, weights_model
 
@@ -103,23 +123,15 @@ def build_bahdanau(source_vocab: int, target_vocab: int, source_len: int, target
     Returns (model, weights_model)."""
     keras = _keras()
     L = keras.layers
-    enc_in = keras.Input((source_len,), dtype="int32", name="source")
-    dec_in = keras.Input((target_len,), dtype="int32", name="decoder_input")
-    src = L.Embedding(source_vocab, embed, mask_zero=True, name="source_embedding")(enc_in)
-    enc_out, enc_h = L.GRU(units, return_sequences=True, return_state=True, name="encoder")(src)
-    tgt = L.Embedding(target_vocab, embed, name="target_embedding")(dec_in)
-    dec_out = L.GRU(units, return_sequences=True, name="decoder")(tgt, initial_state=enc_h)
+    enc_in, dec_in, enc_out, enc_h, dec_out = _trunk(keras, source_vocab, target_vocab, source_len, target_len,
+                                                     units, embed)
     previous = L.Lambda(lambda hs: keras.ops.concatenate([hs[1][:, None, :], hs[0][:, :-1]], axis=1),
                         name="previous_state")([dec_out, enc_h])
-    source_mask = L.Lambda(lambda ids: keras.ops.not_equal(ids, 0), name="source_mask")(enc_in)
+    source_mask = _source_mask(keras, enc_in)
     context, weights = L.AdditiveAttention(name="attention")([previous, enc_out], mask=[None, source_mask],
                                                              return_attention_scores=True)
     features = L.Concatenate(name="context_and_state")([context, dec_out])
-    hidden = L.Dense(units, activation="tanh", name="combine")(features)
-    probs = L.Dense(target_vocab, activation="softmax", name="next_char")(hidden)
-    model = keras.Model([enc_in, dec_in], probs)
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
-    return model, keras.Model([enc_in, dec_in], weights)
+    return _head(keras, [enc_in, dec_in], features, units, target_vocab), keras.Model([enc_in, dec_in], weights)
 
 
 def teacher_forced_predict(model, source_ids: np.ndarray, targets: np.ndarray, start_id: int) -> np.ndarray:

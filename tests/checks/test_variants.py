@@ -80,6 +80,12 @@ HANDWRITTEN = {
     ('12.2', 'the squared errors|act', 'act', 'abs'): 'rmse is the root of the MAE',
     ('12.3', 'the scale|reduce', 'op', 'mean'): 'np.mean instead of np.median',
     ('12.3', 'flags|pick', 'pick', '|test_errors| < threshold'): 'the comparison is reversed',
+    ('16.1', 'the lag|pick', 'pick', '24 hours whatever the season'): 'argument is ignored',
+    ('16.1', 'the lag|pick', 'pick', '168 hours whatever the season'): 'use the argument',
+    ('16.1', 'the lag|pick', 'pick', 'season days (24 * season hours)'): 'season is in HOURS',
+    ('16.1', 'the lag|pick', 'pick', 'season // 24 hours'): 'season is in HOURS',
+    ('16.1', 'the first days|pick', 'pick', '0'): 'fill them with NaN',
+    ('16.1', 'the rows|pick', 'pick', 'reshape(24, D).T (wrong axis)'): 'wrong axis',
 }
 
 
