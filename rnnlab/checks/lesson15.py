@@ -4,6 +4,48 @@ import numpy as np
 from ..reference import ctc as ref_ctc
 from . import register
 from .probes import Mistake, as_number, diagnose, quiet_call, rng
+from .variants import Equations, declare
+
+
+def greedy_equations(e, logits, blank=0):
+    """ctc_greedy_decode as the lesson writes it, with the places a learner can slip marked."""
+    logits = np.asarray(logits, dtype=float)
+    axis = e.pick("the best symbol of each frame", 1, right="logits.argmax(axis=1)", **{
+        "logits.argmax(axis=0), over time": 0})
+    best = [int(s) for s in logits.argmax(axis=axis)]
+    the_blank = e.pick("the blank", blank, right="the `blank` argument", **{
+        "0 whatever `blank` is": 0, "the last class": logits.shape[1] - 1})
+    first = e.pick("the order", "merge", right="merge repeats first, then drop blanks", **{
+        "blanks dropped before merging repeats": "drop"})
+    merge = e.pick("merging repeats", True, right="keep a symbol only if it differs from the previous frame's", **{
+        "no merging": False})
+    drop = e.pick("dropping blanks", True, right="drop every blank after merging", **{"the blanks kept": False})
+
+    def merged(seq):
+        return [s for k, s in enumerate(seq) if k == 0 or s != seq[k - 1]] if merge else list(seq)
+
+    def dropped(seq):
+        return [s for s in seq if s != the_blank] if drop else list(seq)
+
+    return {"labels": dropped(merged(best)) if first == "merge" else merged(dropped(best))}
+
+
+GREEDY_EQUATIONS = Equations(
+    "ctc_greedy_decode", greedy_equations, args=("logits", "blank"),
+    equations={"the best symbol of each frame": "best path: logits.argmax(axis=1), one symbol per frame",
+               "the blank": "drop the symbol `blank` (the argument), not a fixed id",
+               "the order": "merge repeats first, then drop blanks (1 1 _ 1 -> [1, 1])",
+               "merging repeats": "merge consecutive equal symbols, then drop blanks",
+               "dropping blanks": "after merging, remove every blank"},
+    wrap=lambda out, a: out["labels"])
+
+
+def _named_variant(got, args, fallback):
+    """The generated variant whose output is `got` (a list), else the fallback hint."""
+    for value, hint in GREEDY_EQUATIONS.variants(args).candidates("labels"):
+        if list(value) == got:
+            return hint
+    return fallback
 
 
 def _one_hot_logits(path, C, scale=5.0):
@@ -61,8 +103,9 @@ def check_ctc_greedy_decode(ctc_greedy_decode):
         hint = wrong.get(tuple(got))
         if hint:
             raise Mistake(hint)
-        raise Mistake(f"decoding the best path 1 1 _ 1 2 2 _ _ 3 3 _ (_ = blank 0) should give {expected}, "
-                      f"got {got}: take argmax per frame, merge repeats, then drop blanks.")
+        raise Mistake(_named_variant(got, (logits, 0), (
+            f"decoding the best path 1 1 _ 1 2 2 _ _ 3 3 _ (_ = blank 0) should give {expected}, got {got}: take "
+            "argmax per frame, merge repeats, then drop blanks.")))
     # the blank is an argument: here symbol 3 is the blank
     path3 = np.array([1, 3, 1, 2, 2, 3, 0, 0])
     got3 = _as_labels(quiet_call(ctc_greedy_decode, _one_hot_logits(path3, C), 3),
@@ -72,12 +115,14 @@ def check_ctc_greedy_decode(ctc_greedy_decode):
         if got3 == [s for s in _merge(path3) if s != 0]:
             raise Mistake("the `blank` argument was ignored (blank 0 was dropped with blank=3): compare with "
                           "`blank`, not with 0.")
-        raise Mistake(f"with blank=3, the best path 1 3 1 2 2 3 0 0 should decode to {expected3}, got {got3}.")
+        raise Mistake(_named_variant(got3, (_one_hot_logits(path3, C), 3), (
+            f"with blank=3, the best path 1 3 1 2 2 3 0 0 should decode to {expected3}, got {got3}.")))
     # nothing but blanks: an empty transcript
     got0 = _as_labels(quiet_call(ctc_greedy_decode, _one_hot_logits(np.zeros(6, int), C)),
                       "ctc_greedy_decode of an all-blank path")
     if got0 != []:
-        raise Mistake(f"a path of blanks only should decode to [] (nothing was said), got {got0}.")
+        raise Mistake(_named_variant(got0, (_one_hot_logits(np.zeros(6, int), C), 0), (
+            f"a path of blanks only should decode to [] (nothing was said), got {got0}.")))
 
 
 # --------------------------------------------------------------------------------------
@@ -119,6 +164,49 @@ def ctc_variant(logits, labels, blank=0, mistake=None):
     return float(-end)
 
 
+def ctc_equations(e, logits, labels, blank=0):
+    """ctc_loss as the lesson writes it (forward algorithm in log space), with the places a learner can slip
+    marked; the hand-written HINTS below name the same mistakes in more words where they win."""
+    logits = np.asarray(logits, dtype=float)
+    lp = e.pick("the log-probabilities", lambda: ref_ctc.log_softmax(logits), right="a log-softmax of the logits",
+                **{"the raw logits": logits, "probabilities (a softmax, not its log)":
+                   lambda: np.exp(ref_ctc.log_softmax(logits))})
+    lp = lp() if callable(lp) else lp
+    z = ref_ctc.extend_with_blanks(np.asarray(labels, int), blank)
+    S, T = len(z), len(logits)
+    can_skip = np.zeros(S, bool)
+    can_skip[2:] = z[2:] != blank
+    can_skip = e.pick("the skip from s - 2", can_skip & np.concatenate([[False, False], z[2:] != z[:-2]]),
+                      right="z[s] != blank and z[s] != z[s-2]", **{
+                          "a skip between equal labels too": can_skip, "no skip at all": np.zeros(S, bool)})
+    start = np.full(S, -np.inf)
+    start[:2] = lp[0, z[:2]]
+    alpha = e.pick("the start", start, right="alpha[0] and alpha[1] only", **{
+        "the first blank only": lambda: np.where(np.arange(S) == 0, lp[0, z[0]], -np.inf),
+        "every state": lambda: lp[0, z].copy()})
+    for t in e.range("t", T, start=1, fix="for t = 1 .. T-1 (frame 0 is the start)"):
+        came = np.concatenate([[-np.inf], alpha])[:S]
+        skip = np.where(can_skip, np.concatenate([[-np.inf, -np.inf], alpha])[:S], -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, e.pick("the arrival from s - 1", came, right="alpha[s-1]", **{
+            "no arrival from s - 1": np.full(S, -np.inf)})), skip) + lp[t, z]
+    end = e.pick("the end", np.logaddexp(alpha[-1], alpha[-2]), right="logaddexp(alpha[S-1], alpha[S-2])", **{
+        "the last label only (alpha[S-2])": alpha[-2], "the final blank only (alpha[S-1])": alpha[-1]})
+    return {"loss": e.pick("the result", -end, right="the loss -ln p", **{
+        "+ln p (the sign flipped)": end, "p itself (not a log)": lambda: np.exp(end)})}
+
+
+CTC_EQUATIONS = Equations(
+    "ctc_loss", ctc_equations, args=("logits", "labels", "blank"),
+    equations={"the log-probabilities": "lp = logits - logsumexp(logits, axis=1), a log-softmax",
+               "the skip from s - 2": "skip from s-2 only if z[s] != blank and z[s] != z[s-2]",
+               "the start": "alpha[0] = lp[0, z[0]], alpha[1] = lp[0, z[1]], every other state -inf",
+               "t": "for t = 1 .. T-1",
+               "the arrival from s - 1": "alpha_new[s] adds up stay (alpha[s]), step (alpha[s-1]) and skip",
+               "the end": "return -logaddexp(alpha[S-1], alpha[S-2])",
+               "the result": "return -logaddexp(alpha[S-1], alpha[S-2])"},
+    wrap=lambda out, a: out["loss"])
+
+
 HINTS = {
     "no-log-softmax": "the loss changes when a constant is added to every score of a frame: the logits are "
                       "unnormalised. Turn them into log-probabilities first with a log-softmax "
@@ -156,7 +244,8 @@ def _diagnose_loss(got, logits, labels, blank, what, mistakes):
     if not np.isfinite(got):
         raise Mistake(f"{what} is {got}: a log of 0 or an overflow. Work with log-probabilities throughout and "
                       "add them with np.logaddexp; -inf marks states no path can reach.")
-    diagnose(np.array(got), np.array(expected), what, candidates, tol=1e-6)
+    generated = CTC_EQUATIONS.variants((logits, labels, blank)).candidates("loss")
+    diagnose(np.array(got), np.array(expected), what, (c for part in (candidates, generated) for c in part), tol=1e-6)
 
 
 @register("15.2", "ctc_loss", "CTC loss by the forward algorithm", ref_ctc.ctc_loss, shapes="logits (T, C)")
@@ -197,3 +286,19 @@ def check_ctc_loss(ctc_loss):
                       "inputs but not long ones is the sign of probabilities multiplied in probability space, "
                       "which underflow to 0 after a few hundred frames. Keep alpha in log space: add "
                       "log-probabilities and combine paths with np.logaddexp.")
+
+
+declare("15.1", GREEDY_EQUATIONS, lambda: [
+    (_one_hot_logits(np.array([1, 1, 0, 1, 2, 2, 0, 0, 3, 3, 0]), 4), 0),
+    (_one_hot_logits(np.array([1, 3, 1, 2, 2, 3, 0, 0]), 4), 3),
+    (_one_hot_logits(np.zeros(6, int), 4), 0)])
+
+
+def _ctc_probes():
+    r = rng(152)
+    first = r.normal(0, 1.5, (6, 4)) + 2.0
+    second = r.normal(0, 1.5, (7, 4))
+    return [(first, np.array([1, 2]), 0), (second, np.array([1, 1, 3]), 0)]
+
+
+declare("15.2", CTC_EQUATIONS, _ctc_probes)

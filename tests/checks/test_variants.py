@@ -4,7 +4,7 @@
 For every exercise whose check declares its equations (`variants.declare`), every generated single-edit
 variant is planted as a learner's function, on every probe the check uses: the check must fail it
 (no planted mistake passes) with a hint that names the term. Where a hand-written hint says more and
-wins, its own words are listed in HANDWRITTEN. Every numpy exercise of lessons 00-12 must declare its
+wins, its own words are listed in HANDWRITTEN. Every numpy exercise of lessons 00-12, 15 and 16 must declare its
 equations. The issue's named examples, the generator's families and the numerics probes (overflow,
 dtype drift, a batch of one, one time step) are tested one by one below.
 """
@@ -80,6 +80,20 @@ HANDWRITTEN = {
     ('12.2', 'the squared errors|act', 'act', 'abs'): 'rmse is the root of the MAE',
     ('12.3', 'the scale|reduce', 'op', 'mean'): 'np.mean instead of np.median',
     ('12.3', 'flags|pick', 'pick', '|test_errors| < threshold'): 'the comparison is reversed',
+    ('15.1', 'the best symbol of each frame|pick', 'pick', 'logits.argmax(axis=0), over time'): 'axis 0',
+    ('15.1', 'the order|pick', 'pick', 'blanks dropped before merging repeats'): 'BEFORE merging',
+    ('15.1', 'merging repeats|pick', 'pick', 'no merging'): 'repeats were not merged',
+    ('15.1', 'dropping blanks|pick', 'pick', 'the blanks kept'): 'were not dropped',
+    ('15.1', 'the blank|pick', 'pick', '0 whatever `blank` is'): 'argument was ignored',
+    ('15.2', 'the log-probabilities|pick', 'pick', 'the raw logits'): 'log-softmax',
+    ('15.2', 'the skip from s - 2|pick', 'pick', 'no skip at all'): 'skips a blank',
+    ('15.2', 'the skip from s - 2|pick', 'pick', 'a skip between equal labels too'): 'EQUAL labels',
+    ('15.2', 'the start|pick', 'pick', 'the first blank only'): 'starts only in the first blank',
+    ('15.2', 'the start|pick', 'pick', 'every state'): 'starts in every state',
+    ('15.2', 'the end|pick', 'pick', 'the last label only (alpha[S-2])'): 'end on the last label',
+    ('15.2', 'the end|pick', 'pick', 'the final blank only (alpha[S-1])'): 'end in the final blank',
+    ('15.2', 'the result|pick', 'pick', '+ln p (the sign flipped)'): 'sign is flipped',
+    ('15.2', 'the result|pick', 'pick', 'p itself (not a log)'): 'that is the probability',
     ('16.1', 'the lag|pick', 'pick', '24 hours whatever the season'): 'argument is ignored',
     ('16.1', 'the lag|pick', 'pick', '168 hours whatever the season'): 'use the argument',
     ('16.1', 'the lag|pick', 'pick', 'season days (24 * season hours)'): 'season is in HOURS',
@@ -117,7 +131,7 @@ def test_every_generated_variant_fails_with_a_hint_that_names_the_term(ex_id, sp
 
 
 def test_every_numpy_exercise_of_lessons_00_to_12_declares_its_equations():
-    numpy_exercises = {e.id for e in checks.exercises() if e.lesson <= 12} - KERAS_EXERCISES
+    numpy_exercises = ({e.id for e in checks.exercises() if e.lesson <= 12} - KERAS_EXERCISES) | {"15.1", "15.2", "16.1"}
     assert numpy_exercises <= set(V.DECLARED), sorted(numpy_exercises - set(V.DECLARED))
 
 
