@@ -30,7 +30,7 @@ def toy_step(seed: int, sharp: float = 2.0):
 
 
 def _variant(step, start, end, width, max_len, alpha, combine="add", normalise=True, keep_finished=False,
-             steps_offset=0, finish_on_end=True):
+             steps_offset=0, finish_on_end=True, leftovers=True, length_offset=1, extend_finished=False):
     """Beam search with one typical mistake (the defaults give the reference's answer).
 
     combine: how an extension is scored and ranked: "add" (score + logp), "multiply" (score * p),
@@ -50,20 +50,23 @@ def _variant(step, start, end, width, max_len, alpha, combine="add", normalise=T
                     continue
                 lp = logp[k, tok]
                 total = {"add": s + lp, "multiply": s * np.exp(lp), "multiply_log": s * lp,
-                         "last": lp, "rank_last": s + lp}[combine]
+                         "last": lp, "rank_last": s + lp, "add_probs": s + np.exp(lp)}[combine]
                 key = lp if combine == "rank_last" else total
                 cands.append((p + [tok], total, finish_on_end and tok == end, key))
         if keep_finished:
             cands += [h for h in beam if h[2]]
         cands.sort(key=lambda h: -h[3])
         beam = cands[:width]
-        if not keep_finished:
+        if extend_finished:
+            finished += [h for h in beam if h[2]]
+            beam = [(p, s, False, k) for p, s, _, k in beam]
+        elif not keep_finished:
             finished += [h for h in beam if h[2]]
             beam = [h for h in beam if not h[2]]
-    pool = finished + beam
+    pool = finished + beam if leftovers or not finished else finished
 
     def rank(h):
-        return h[1] / (len(h[0]) - 1) ** alpha if normalise else h[1]
+        return h[1] / (len(h[0]) - 1 + (1 - length_offset)) ** alpha if normalise else h[1]
     best = max(pool, key=rank)
     return best[0][1:]
 
@@ -71,7 +74,8 @@ def _variant(step, start, end, width, max_len, alpha, combine="add", normalise=T
 PROBES = [dict(seed=s, width=w, max_len=m, alpha=a)
           for s, w, m, a in [(0, 3, 6, 1.0), (1, 2, 5, 1.0), (2, 4, 7, 0.7), (3, 3, 4, 1.0), (4, 5, 8, 1.0),
                              (5, 2, 6, 0.0), (6, 3, 3, 1.0), (7, 4, 6, 1.0), (8, 1, 5, 1.0), (9, 3, 8, 0.5),
-                             (10, 2, 4, 1.0), (11, 4, 5, 1.0)]]
+                             (10, 2, 4, 1.0), (11, 4, 5, 1.0), (12, 3, 5, 1.0), (13, 2, 6, 1.0), (14, 4, 4, 1.0),
+                             (15, 3, 7, 1.0), (16, 2, 3, 1.0), (17, 3, 5, 0.5), (18, 4, 6, 1.0), (19, 2, 8, 1.0)]]
 
 MISTAKES = [
     (dict(combine="last"), "you ranked the hypotheses by the last step's log-probability only: rank by the SUMMED "
@@ -91,6 +95,16 @@ MISTAKES = [
                                    "log p2), so a hypothesis's score is score + logp."),
     (dict(finish_on_end=False), "hypotheses went on growing after the end token: a hypothesis whose last token is "
                                 "`end` is finished; move it to the finished list and do not extend it again."),
+    (dict(leftovers=False), "the hypotheses still in the beam after max_len steps were dropped: when the loop ends, "
+                            "add the unfinished ones to the finished list (they count as finished) before picking "
+                            "the winner."),
+    (dict(length_offset=0), "the length in score / length**alpha counted the start token: length = the tokens "
+                            "AFTER the start (len(prefix) - 1), end token included."),
+    (dict(combine="add_probs"), "you added probabilities (score + p): add LOG-probabilities, score + logp, so the "
+                                "score is the log of the product of the tokens' probabilities."),
+    (dict(extend_finished=True), "hypotheses that wrote the end token stayed in the beam and were extended again: "
+                                 "a finished hypothesis leaves the beam (into the finished list) and frees its "
+                                 "place."),
     (dict(combine="multiply"), "you multiplied probabilities instead of adding log-probabilities: a hypothesis's "
                                "score is the SUM of its tokens' log-probabilities (score + logp), which never "
                                "underflows, and the score returned is that sum (a negative number)."),

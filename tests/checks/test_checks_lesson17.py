@@ -97,8 +97,10 @@ def test_the_check_variants_reproduce_the_reference_and_each_mistake_changes_som
 
 
 def learner_variant(kind):
-    """Three more learner mistakes, written out in full: the beam grows (top `width` of each hypothesis),
-    finished hypotheses go on growing, ranking by the last token while the score is summed."""
+    """More learner mistakes, written out in full: the beam grows (top `width` of each hypothesis),
+    finished hypotheses go on growing, ranking by the last token while the score is summed, probabilities
+    added instead of log-probabilities, a finished hypothesis recorded but also kept in the beam, the
+    unfinished hypotheses forgotten at max_len, the start token counted in the length."""
     def beam_search(step, start, end, width=3, max_len=20, alpha=1.0):
         beam, finished = [([start], 0.0)], []
         for _ in range(max_len):
@@ -106,7 +108,7 @@ def learner_variant(kind):
                 break
             logp = np.asarray(step([p for p, _ in beam]))
             scores = np.array([s for _, s in beam])
-            total = scores[:, None] + logp
+            total = scores[:, None] + (np.exp(logp) if kind == "adds probabilities" else logp)
             rank = logp if kind == "rank by last token" else total
             V = logp.shape[1]
             if kind == "beam grows":
@@ -118,9 +120,15 @@ def learner_variant(kind):
                 if not np.isfinite(total[i, k]):
                     continue
                 hyp = (beam[i][0] + [k], float(total[i, k]))
+                if kind == "records and extends finished" and k == end:
+                    finished.append(hyp)
+                    new.append(hyp)
+                    continue
                 (finished if k == end and kind != "extends finished" else new).append(hyp)
             beam = new
-        best = max(finished + beam, key=lambda h: h[1] / (len(h[0]) - 1) ** alpha)
+        pool = finished if kind == "forgets leftovers" and finished else finished + beam
+        length = (lambda h: len(h[0])) if kind == "length counts start" else (lambda h: len(h[0]) - 1)
+        best = max(pool, key=lambda h: h[1] / length(h) ** alpha)
         return best[0][1:], best[1]
     return beam_search
 
@@ -129,6 +137,10 @@ def learner_variant(kind):
     ("beam grows", "the beam grew"),
     ("extends finished", "went on growing after the end token"),
     ("rank by last token", "last token's log-probability only"),
+    ("adds probabilities", "you added probabilities"),
+    ("records and extends finished", "stayed in the beam and were extended again"),
+    ("forgets leftovers", "still in the beam after max_len steps were dropped"),
+    ("length counts start", "counted the start token"),
 ])
 def test_more_beam_mistakes_are_named(kind, phrase):
     assert_hint_names("17.1", learner_variant(kind), phrase)
