@@ -2,9 +2,15 @@
 
 For each interactive lesson: open lessons/NN_*.ipynb, run all cells (runmenu:run-all), check
 that no cell raised, wait for every explorer (`.rnnlab-explorer`) to render, move each of its
-sliders with the keyboard and change each dropdown, and check that what the kernel draws
-(status line, Output widget, figure) changes every time; then answer a quiz question wrong and
-right and check the feedback, the score and the (temporary) progress file.
+sliders with the keyboard and change each dropdown MOVES times, and check that what the kernel draws
+(status line, Output widget, figure) changes every time. Each move is timed in the page, from the key
+press (or the dropdown's change event) until the new figure is decoded and painted: the median and the
+90th percentile of every control must stay within LATENCY_MEDIAN_MS and LATENCY_P90_MS (written to
+artifacts/NN_latency.json; `benchmarks/run_all.py --from-json --readme` puts them in the README). Then,
+at 1024x768 with the file browser open and at 1400x1000, no control label may be cut, no control row
+may be wider than its explorer, and no explorer figure's smallest text may be shown under READABLE_PX.
+Last, answer a quiz question wrong and right and check the feedback, the score and the (temporary)
+progress file.
 
 Lessons tested: 02 and 04 (REQUIRED: skipped with a message while the notebook does not exist,
 tested as soon as it does) plus every other lesson that calls `explorers.show_*`.
