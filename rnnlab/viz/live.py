@@ -72,10 +72,10 @@ class LiveFigure:
         start = time.perf_counter()
         canvas = self.fig.canvas
         dynamic = self._dynamic()
+        for a in dynamic:
+            a.set_animated(True)                  # left out of canvas.draw(), drawn below by hand
         key = self._key()
         if full or key not in self._backgrounds:
-            for a in dynamic:
-                a.set_animated(True)
             canvas.draw()                         # everything but the animated (data) artists
             if len(self._backgrounds) >= 16:
                 self._backgrounds.pop(next(iter(self._backgrounds)))
@@ -85,7 +85,6 @@ class LiveFigure:
             canvas.restore_region(self._backgrounds[key])
         renderer = canvas.get_renderer()
         for a in dynamic:
-            a.set_animated(True)
             a.draw(renderer)
         png = self._png()
         self.renders += 1

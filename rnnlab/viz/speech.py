@@ -7,8 +7,6 @@ a PNG image widget on every change, skipping events whose values were already dr
 """
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from ..data import speech as sp
@@ -159,11 +157,6 @@ def update_ctc_view(artists: dict, view: dict) -> None:
                                                      f"  {view['errors']} digit error(s)")
     artists["title"].set_text(view.get("title") or f"said: {truth}   decoded: {guess}{verdict}")
 
-
-def figure_png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------------------

@@ -38,11 +38,12 @@ def test_longer_pauses_give_more_frames_and_noise_breaks_recognition(shipped, cl
 
 
 def test_update_changes_the_artists_instead_of_building_new_ones(shipped, clips):
-    from matplotlib.figure import Figure
-    fig = Figure(figsize=(8, 4))
+    from rnnlab.viz.live import LiveFigure
+    live = LiveFigure((8, 4), widget=False)
+    fig = live.fig
     _, picks = vs.preset_strings(clips)[1]
     view = vs.ctc_view(shipped.predict_on_batch, [clips.audio[i] for i in picks], clips.digit[picks])
-    artists = vs.draw_ctc_view(fig, view)
+    artists = live.build(lambda f: vs.draw_ctc_view(f, view))
     n_axes = len(fig.axes)
     view2 = vs.ctc_view(shipped.predict_on_batch, [clips.audio[i] for i in picks], clips.digit[picks], pause=0.3)
     vs.update_ctc_view(artists, view2)
@@ -50,7 +51,7 @@ def test_update_changes_the_artists_instead_of_building_new_ones(shipped, clips)
     assert artists["im"].get_array().shape == view2["feats"].T.shape
     assert np.allclose(artists["lines"][0].get_ydata(), view2["probs"][:, 0])
     assert "said:" in artists["title"].get_text()
-    assert vs.figure_png(fig)[:4] == b"\x89PNG"
+    assert live.render()[:4] == b"\x89PNG"
 
 
 def test_widget_renders_moves_and_skips_repeated_values(shipped, clips, tmp_path):
